@@ -1,0 +1,1 @@
+//! Viola flow-state app: save and restore flow tables

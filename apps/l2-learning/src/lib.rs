@@ -1,0 +1,1 @@
+//! Viola l2-learning app

@@ -1,0 +1,1 @@
+//! Viola snapshot app: in-network Mattern snapshots

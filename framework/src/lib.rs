@@ -1,0 +1,1 @@
+//! Viola controller runtime: connections, app pipeline, REST API, metrics, TLS

@@ -1,0 +1,246 @@
+//! [`Message`]: one OpenFlow message of either version, with decode, encode and the
+//! version-neutral views.
+
+use std::fmt;
+
+use bytes::Bytes;
+
+use crate::{header::Header, neutral::*, DecodeError, EncodeError, Unsupported, Version};
+
+/// One message, tagged by version. The per-version enums model the spec exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    V10(crate::v10::Message),
+    V13(crate::v13::Message),
+}
+
+/// Message types across versions, for dispatch, logs and metric labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageKind {
+    Hello,
+    Error,
+    EchoRequest,
+    EchoReply,
+    Experimenter,
+    FeaturesRequest,
+    FeaturesReply,
+    GetConfigRequest,
+    GetConfigReply,
+    SetConfig,
+    PacketIn,
+    FlowRemoved,
+    PortStatus,
+    PacketOut,
+    FlowMod,
+    GroupMod,
+    PortMod,
+    TableMod,
+    StatsRequest,
+    StatsReply,
+    BarrierRequest,
+    BarrierReply,
+    QueueGetConfigRequest,
+    QueueGetConfigReply,
+    RoleRequest,
+    RoleReply,
+    GetAsyncRequest,
+    GetAsyncReply,
+    SetAsync,
+    MeterMod,
+    Unknown,
+}
+
+impl MessageKind {
+    /// The spec's name without the `OFPT_` prefix (`PACKET_IN`…), used as a metric label.
+    pub const fn name(self) -> &'static str {
+        use MessageKind::*;
+        match self {
+            Hello => "HELLO",
+            Error => "ERROR",
+            EchoRequest => "ECHO_REQUEST",
+            EchoReply => "ECHO_REPLY",
+            Experimenter => "EXPERIMENTER",
+            FeaturesRequest => "FEATURES_REQUEST",
+            FeaturesReply => "FEATURES_REPLY",
+            GetConfigRequest => "GET_CONFIG_REQUEST",
+            GetConfigReply => "GET_CONFIG_REPLY",
+            SetConfig => "SET_CONFIG",
+            PacketIn => "PACKET_IN",
+            FlowRemoved => "FLOW_REMOVED",
+            PortStatus => "PORT_STATUS",
+            PacketOut => "PACKET_OUT",
+            FlowMod => "FLOW_MOD",
+            GroupMod => "GROUP_MOD",
+            PortMod => "PORT_MOD",
+            TableMod => "TABLE_MOD",
+            StatsRequest => "MULTIPART_REQUEST",
+            StatsReply => "MULTIPART_REPLY",
+            BarrierRequest => "BARRIER_REQUEST",
+            BarrierReply => "BARRIER_REPLY",
+            QueueGetConfigRequest => "QUEUE_GET_CONFIG_REQUEST",
+            QueueGetConfigReply => "QUEUE_GET_CONFIG_REPLY",
+            RoleRequest => "ROLE_REQUEST",
+            RoleReply => "ROLE_REPLY",
+            GetAsyncRequest => "GET_ASYNC_REQUEST",
+            GetAsyncReply => "GET_ASYNC_REPLY",
+            SetAsync => "SET_ASYNC",
+            MeterMod => "METER_MOD",
+            Unknown => "UNKNOWN",
+        }
+    }
+}
+
+impl Message {
+    /// Decodes one whole frame (header included, as split by [`crate::header::frames`]).
+    /// Returns the xid and the message. The header's length must equal the frame's.
+    pub fn decode(frame: &Bytes) -> Result<(u32, Message), DecodeError> {
+        let h = Header::parse(frame).ok_or(DecodeError::Truncated {
+            what: "header",
+            have: frame.len(),
+            need: crate::header::HEADER_LEN,
+        })?;
+        if h.length as usize != frame.len() || frame.len() < crate::header::HEADER_LEN {
+            return Err(DecodeError::BadLength { declared: h.length as usize, actual: frame.len() });
+        }
+        let msg = match Version::from_wire(h.version) {
+            Some(Version::V1_0) => Message::V10(crate::v10::Message::decode(&h, frame)?),
+            Some(Version::V1_3) => Message::V13(crate::v13::Message::decode(&h, frame)?),
+            None => return Err(DecodeError::BadVersion(h.version)),
+        };
+        Ok((h.xid, msg))
+    }
+
+    /// Appends the encoded message to `out` (lengths computed here, never trusted).
+    pub fn encode(&self, xid: u32, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        match self {
+            Message::V10(m) => m.encode(xid, out),
+            Message::V13(m) => m.encode(xid, out),
+        }
+    }
+
+    /// Encodes into a fresh buffer.
+    pub fn to_bytes(&self, xid: u32) -> Result<Vec<u8>, EncodeError> {
+        let mut out = Vec::new();
+        self.encode(xid, &mut out)?;
+        Ok(out)
+    }
+
+    pub fn version(&self) -> Version {
+        match self {
+            Message::V10(_) => Version::V1_0,
+            Message::V13(_) => Version::V1_3,
+        }
+    }
+
+    pub fn kind(&self) -> MessageKind {
+        match self {
+            Message::V10(m) => m.kind(),
+            Message::V13(m) => m.kind(),
+        }
+    }
+
+    /// True for a stats/multipart reply part with the "more" flag set.
+    pub fn is_partial_reply(&self) -> bool {
+        self.stats_reply().is_some_and(|r| r.more)
+    }
+
+    /// Builds a neutral value as a message of version `v`.
+    pub fn from_neutral<T: Neutral>(v: Version, value: &T) -> Result<Message, Unsupported> {
+        value.to_message(v)
+    }
+
+    pub fn packet_in(&self) -> Option<PacketIn> {
+        PacketIn::from_message(self)
+    }
+    pub fn packet_out(&self) -> Option<PacketOut> {
+        PacketOut::from_message(self)
+    }
+    pub fn flow_mod(&self) -> Option<FlowMod> {
+        FlowMod::from_message(self)
+    }
+    pub fn features_reply(&self) -> Option<FeaturesReply> {
+        FeaturesReply::from_message(self)
+    }
+    pub fn port_status(&self) -> Option<PortStatus> {
+        PortStatus::from_message(self)
+    }
+    pub fn flow_removed(&self) -> Option<FlowRemoved> {
+        FlowRemoved::from_message(self)
+    }
+    pub fn error(&self) -> Option<ErrorMsg> {
+        ErrorMsg::from_message(self)
+    }
+    pub fn stats_request(&self) -> Option<StatsRequest> {
+        StatsRequest::from_message(self)
+    }
+    pub fn stats_reply(&self) -> Option<StatsReply> {
+        StatsReply::from_message(self)
+    }
+    pub fn control(&self) -> Option<Control> {
+        Control::from_message(self)
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Message::V10(m) => write!(f, "OF1.0 {m}"),
+            Message::V13(m) => write!(f, "OF1.3 {m}"),
+        }
+    }
+}
+
+/// Small control messages in neutral form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Control {
+    EchoRequest(Bytes),
+    EchoReply(Bytes),
+    FeaturesRequest,
+    GetConfigRequest,
+    GetConfigReply(SwitchConfig),
+    SetConfig(SwitchConfig),
+    BarrierRequest,
+    BarrierReply,
+    /// 1.3 only.
+    RoleRequest { role: u32, generation_id: u64 },
+    /// 1.3 only.
+    RoleReply { role: u32, generation_id: u64 },
+}
+
+/// A version-neutral value that lowers to a message of either version and lifts back.
+pub trait Neutral: Sized {
+    /// Lowers to a message of version `v`, or says what `v` cannot express.
+    fn to_message(&self, v: Version) -> Result<Message, Unsupported>;
+    /// Lifts from a message of either version, if it is of this kind.
+    fn from_message(m: &Message) -> Option<Self>;
+}
+
+macro_rules! neutral {
+    ($t:ty, $lower:ident, $lift:ident) => {
+        impl Neutral for $t {
+            fn to_message(&self, v: Version) -> Result<Message, Unsupported> {
+                match v {
+                    Version::V1_0 => crate::v10::neutral::$lower(self).map(Message::V10),
+                    Version::V1_3 => crate::v13::neutral::$lower(self).map(Message::V13),
+                }
+            }
+            fn from_message(m: &Message) -> Option<Self> {
+                match m {
+                    Message::V10(m) => crate::v10::neutral::$lift(m),
+                    Message::V13(m) => crate::v13::neutral::$lift(m),
+                }
+            }
+        }
+    };
+}
+
+neutral!(FlowMod, lower_flow_mod, lift_flow_mod);
+neutral!(PacketOut, lower_packet_out, lift_packet_out);
+neutral!(PacketIn, lower_packet_in, lift_packet_in);
+neutral!(FeaturesReply, lower_features_reply, lift_features_reply);
+neutral!(PortStatus, lower_port_status, lift_port_status);
+neutral!(FlowRemoved, lower_flow_removed, lift_flow_removed);
+neutral!(ErrorMsg, lower_error, lift_error);
+neutral!(StatsRequest, lower_stats_request, lift_stats_request);
+neutral!(StatsReply, lower_stats_reply, lift_stats_reply);
+neutral!(Control, lower_control, lift_control);

@@ -1,0 +1,1 @@
+//! Viola orchestrator: transaction controller, VM agent, snapshot server

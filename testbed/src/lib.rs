@@ -1,0 +1,1 @@
+//! Viola testbed: simulated switches and hosts, OVS labs, load generator

@@ -1,0 +1,1 @@
+//! Viola topology discovery: LLDP, hosts, petgraph model
