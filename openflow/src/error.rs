@@ -59,7 +59,14 @@ pub mod bad_action {
 /// `ofp_bad_instruction_code` (1.3).
 pub mod bad_instruction {
     pub const UNKNOWN_INST: u16 = 0x0000;
-    pub const BAD_LEN: u16 = 0x0008;
+    pub const UNSUP_INST: u16 = 0x0001;
+    pub const BAD_TABLE_ID: u16 = 0x0002;
+    pub const UNSUP_METADATA: u16 = 0x0003;
+    pub const UNSUP_METADATA_MASK: u16 = 0x0004;
+    pub const BAD_EXPERIMENTER: u16 = 0x0005;
+    pub const BAD_EXP_TYPE: u16 = 0x0006;
+    pub const BAD_LEN: u16 = 0x0007;
+    pub const EPERM: u16 = 0x0008;
 }
 
 /// `ofp_bad_match_code` (1.3).
