@@ -1,1 +1,29 @@
-//! Viola controller runtime: connections, app pipeline, REST API, metrics, TLS
+//! # viola-framework — the controller runtime
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod config;
+pub mod connection;
+mod context;
+mod controller;
+mod dispatch;
+mod driver;
+mod error;
+mod events;
+pub mod layers;
+pub mod metrics;
+pub mod ofjson;
+pub mod pipeline;
+pub mod rest;
+mod runtime;
+mod settings;
+pub mod testing;
+pub mod tls;
+
+pub use app::{dpid_hex, parse_dpid, App, Dpid, Event, SwitchInfo, Verdict};
+pub use config::{Config, ListenAddr};
+pub use context::Context;
+pub use controller::Controller;
+pub use error::{RequestError, SendError, StartError};
+pub use events::ControllerEvent;
+pub use runtime::{ControllerBuilder, RunningController};

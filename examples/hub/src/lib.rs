@@ -1,1 +1,64 @@
-//! Example app: a hub
+//! Example app: a hub. Every packet that reaches the controller is flooded out of every
+//! port but the one it came in on. The only flow it installs is the OpenFlow 1.3
+//! table-miss entry (1.3 switches drop misses by default; 1.0 switches send them to the
+//! controller), so every packet comes back: a teaching example, not something to run on a
+//! real network.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use viola_framework::testing::Harness;
+//! let mut h = Harness::new(vec![Arc::new(viola_example_hub::Hub)]);
+//! h.add_switch(1, openflow::Version::V1_3, &[1, 2, 3]);
+//! // The table-miss entry sends everything to the controller.
+//! assert_eq!(h.forward(1, &openflow::Match::new().in_port(1)), vec![openflow::port::CONTROLLER]);
+//! h.packet_in(1, 2, vec![0xffu8; 60]);
+//! let out = h.packet_outs(1);
+//! assert_eq!(out[0].in_port, 2);
+//! assert_eq!(out[0].actions, vec![openflow::Action::output(openflow::port::FLOOD)]);
+//! ```
+#![forbid(unsafe_code)]
+
+use openflow::{port, Action, FlowMod, Match, PacketOut, Version};
+use viola_framework::{App, Context, Event, Verdict};
+
+/// Floods every packet-in.
+pub struct Hub;
+
+impl App for Hub {
+    fn name(&self) -> &'static str {
+        "hub"
+    }
+
+    fn handle(&self, event: &Event<'_>, cx: &mut Context<'_>) -> Verdict {
+        if let Event::SwitchUp(sw) = *event {
+            if sw.version == Version::V1_3 {
+                let to_controller = vec![Action::output(port::CONTROLLER)];
+                let miss = FlowMod::add(Match::new())
+                    .priority(0)
+                    .actions(to_controller);
+                if let Err(e) = cx.send(sw.dpid, &miss) {
+                    tracing::warn!("hub: no table-miss flow on {:016x}: {e}", sw.dpid);
+                }
+            }
+            return Verdict::Continue;
+        }
+        let Event::PacketIn { dpid, packet_in } = *event else {
+            return Verdict::Continue;
+        };
+        let out = PacketOut {
+            // Re-send the switch's buffer if it kept one, else the whole frame we got.
+            buffer_id: packet_in.buffer_id,
+            in_port: packet_in.in_port(),
+            actions: vec![Action::output(port::FLOOD)],
+            data: if packet_in.buffer_id.is_some() {
+                Default::default()
+            } else {
+                packet_in.data.clone()
+            },
+        };
+        if let Err(e) = cx.send(dpid, &out) {
+            tracing::warn!("hub: cannot flood on {dpid:016x}: {e}");
+        }
+        Verdict::Stop
+    }
+}

@@ -1,0 +1,295 @@
+//! [`Controller`]: the cheap, cloneable handle to a running controller that apps, the REST
+//! API and tools use to see switches and talk to them from any task.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use openflow::{Message, Neutral, StatsReply, StatsRequest, Version};
+use tokio::sync::{broadcast, mpsc, oneshot, Notify};
+
+use crate::driver::Command;
+use crate::events::ControllerEvent;
+use crate::pipeline::Handler;
+use crate::settings::Settings;
+use crate::testing::FakeSwitch;
+use crate::{App, Dpid, RequestError, SendError, SwitchInfo};
+
+/// How commands reach a switch.
+#[derive(Clone)]
+pub(crate) enum Backend {
+    /// A connection task: a bounded queue and a way to close it.
+    Task {
+        tx: mpsc::Sender<Command>,
+        close: Arc<Notify>,
+    },
+    /// A fake switch of [`crate::testing`], answered in place.
+    Fake(Arc<Mutex<FakeSwitch>>),
+}
+
+/// A registered switch.
+#[derive(Clone)]
+pub(crate) struct SwitchEntry {
+    pub info: SwitchInfo,
+    pub conn_id: u64,
+    pub backend: Backend,
+}
+
+/// An event published by an app, delivered to every app as [`crate::Event::App`].
+pub(crate) type Published = Box<dyn Any + Send + Sync>;
+
+pub(crate) struct Inner {
+    pub switches: RwLock<HashMap<Dpid, SwitchEntry>>,
+    pub apps: Vec<Arc<dyn App>>,
+    pub pipeline: Box<dyn Handler>,
+    pub events: broadcast::Sender<ControllerEvent>,
+    pub publish_tx: mpsc::UnboundedSender<Published>,
+    pub publish_rx: Mutex<Option<mpsc::UnboundedReceiver<Published>>>,
+    pub next_conn: AtomicU64,
+    pub settings: Settings,
+}
+
+/// A handle to the running controller (an `Arc` inside: clone freely).
+#[derive(Clone)]
+pub struct Controller {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Controller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Controller")
+            .field("switches", &self.switches().len())
+            .finish()
+    }
+}
+
+impl Controller {
+    pub(crate) fn new(
+        apps: Vec<Arc<dyn App>>,
+        pipeline: Box<dyn Handler>,
+        settings: Settings,
+    ) -> Self {
+        let (events, _) = broadcast::channel(1024);
+        let (publish_tx, publish_rx) = mpsc::unbounded_channel();
+        Controller {
+            inner: Arc::new(Inner {
+                switches: RwLock::new(HashMap::new()),
+                apps,
+                pipeline,
+                events,
+                publish_tx,
+                publish_rx: Mutex::new(Some(publish_rx)),
+                next_conn: AtomicU64::new(1),
+                settings,
+            }),
+        }
+    }
+
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    pub(crate) fn pipeline(&self) -> &dyn Handler {
+        self.inner.pipeline.as_ref()
+    }
+
+    pub(crate) fn next_conn_id(&self) -> u64 {
+        self.inner.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<Dpid, SwitchEntry>> {
+        self.inner
+            .switches
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Dpid, SwitchEntry>> {
+        self.inner
+            .switches
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers a switch; returns the entry it replaced (same dpid, older connection).
+    pub(crate) fn register(&self, entry: SwitchEntry) -> Option<SwitchEntry> {
+        let old = self.write().insert(entry.info.dpid, entry);
+        if old.is_none() {
+            crate::metrics::metrics().switches_connected.inc();
+        }
+        old
+    }
+
+    /// Removes the switch if it still belongs to connection `conn_id`.
+    pub(crate) fn unregister(&self, dpid: Dpid, conn_id: u64) -> bool {
+        let mut map = self.write();
+        if map.get(&dpid).is_some_and(|e| e.conn_id == conn_id) {
+            map.remove(&dpid);
+            crate::metrics::metrics().switches_connected.dec();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Applies a port change to the stored switch info.
+    pub(crate) fn update_port(&self, dpid: Dpid, status: &openflow::PortStatus) {
+        let mut map = self.write();
+        let Some(e) = map.get_mut(&dpid) else { return };
+        let ports = &mut e.info.ports;
+        ports.retain(|p| p.port_no != status.port.port_no);
+        if status.reason != openflow::port_reason::DELETE {
+            ports.push(status.port.clone());
+            ports.sort_by_key(|p| p.port_no);
+        }
+    }
+
+    fn entry(&self, dpid: Dpid) -> Option<(Version, Backend)> {
+        self.read()
+            .get(&dpid)
+            .map(|e| (e.info.version, e.backend.clone()))
+    }
+
+    /// Connected switches, ordered by datapath id.
+    pub fn switches(&self) -> Vec<SwitchInfo> {
+        let mut v: Vec<SwitchInfo> = self.read().values().map(|e| e.info.clone()).collect();
+        v.sort_by_key(|s| s.dpid);
+        v
+    }
+
+    pub fn switch(&self, dpid: Dpid) -> Option<SwitchInfo> {
+        self.read().get(&dpid).map(|e| e.info.clone())
+    }
+
+    /// The version negotiated with a switch.
+    pub fn version(&self, dpid: Dpid) -> Option<Version> {
+        self.read().get(&dpid).map(|e| e.info.version)
+    }
+
+    /// Lowers `msg` to the switch's version and queues it (never waits: a full queue is
+    /// [`SendError::QueueFull`]).
+    pub fn send<T: Neutral>(&self, dpid: Dpid, msg: &T) -> Result<(), SendError> {
+        let (v, backend) = self.entry(dpid).ok_or(SendError::NotConnected(dpid))?;
+        let m = msg.to_message(v)?;
+        Self::send_on(dpid, backend, m)
+    }
+
+    /// Queues a message already in the switch's version.
+    pub fn send_message(&self, dpid: Dpid, msg: Message) -> Result<(), SendError> {
+        let (v, backend) = self.entry(dpid).ok_or(SendError::NotConnected(dpid))?;
+        if msg.version() != v {
+            return Err(SendError::Unsupported(openflow::Unsupported::new(
+                v,
+                format!("a message of version {}", msg.version()),
+            )));
+        }
+        Self::send_on(dpid, backend, msg)
+    }
+
+    fn send_on(dpid: Dpid, backend: Backend, msg: Message) -> Result<(), SendError> {
+        match backend {
+            Backend::Task { tx, .. } => tx.try_send(Command::Send(msg)).map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => SendError::QueueFull(dpid),
+                mpsc::error::TrySendError::Closed(_) => SendError::NotConnected(dpid),
+            }),
+            Backend::Fake(f) => {
+                crate::testing::lock(&f).receive(msg);
+                Ok(())
+            }
+        }
+    }
+
+    /// Stats/multipart request; all parts reassembled; fails on OFPT_ERROR, timeout or
+    /// disconnect.
+    pub async fn request(
+        &self,
+        dpid: Dpid,
+        req: &StatsRequest,
+    ) -> Result<Vec<StatsReply>, RequestError> {
+        let (v, backend) = self.entry(dpid).ok_or(RequestError::NotConnected(dpid))?;
+        let msg = req.to_message(v)?;
+        match backend {
+            Backend::Task { tx, .. } => {
+                let (reply, rx) = oneshot::channel();
+                tx.send(Command::Request { msg, reply })
+                    .await
+                    .map_err(|_| RequestError::Disconnected)?;
+                let parts = rx.await.map_err(|_| RequestError::Disconnected)??;
+                Ok(parts.iter().filter_map(Message::stats_reply).collect())
+            }
+            Backend::Fake(f) => crate::testing::lock(&f).answer(req),
+        }
+    }
+
+    /// Barrier: resolves when the switch has processed everything sent before; any
+    /// OFPT_ERROR caused by those messages is returned as [`RequestError::Switch`].
+    pub async fn barrier(&self, dpid: Dpid) -> Result<(), RequestError> {
+        let (_, backend) = self.entry(dpid).ok_or(RequestError::NotConnected(dpid))?;
+        match backend {
+            Backend::Task { tx, .. } => {
+                let (reply, rx) = oneshot::channel();
+                tx.send(Command::Barrier { reply })
+                    .await
+                    .map_err(|_| RequestError::Disconnected)?;
+                rx.await
+                    .map_err(|_| RequestError::Disconnected)?
+                    .map(|_| ())
+            }
+            Backend::Fake(f) => crate::testing::lock(&f).barrier(),
+        }
+    }
+
+    /// Delivers a typed event (as [`crate::Event::App`]) to every app, from the controller's
+    /// dispatcher task.
+    pub fn publish<E: Any + Send + Sync>(&self, event: E) {
+        if self.inner.publish_tx.send(Box::new(event)).is_err() {
+            tracing::debug!("published event dropped: the controller is stopping");
+        }
+    }
+
+    /// Typed handle to another app of this controller (e.g. the topology app).
+    pub fn app<T: App>(&self) -> Option<Arc<T>> {
+        self.inner.apps.iter().find_map(|a| {
+            let any: Arc<dyn Any + Send + Sync> = a.clone();
+            any.downcast::<T>().ok()
+        })
+    }
+
+    /// Names of the apps, in pipeline order.
+    pub fn app_names(&self) -> Vec<&'static str> {
+        self.inner.apps.iter().map(|a| a.name()).collect()
+    }
+
+    /// Subscribe to controller events (switch up/down, port status, app events as JSON) —
+    /// what `GET /api/v1/events` streams. Slow subscribers miss events (`Lagged`).
+    pub fn subscribe(&self) -> broadcast::Receiver<ControllerEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// Sends an app event to the event stream (and nowhere else): `app` and `kind` name it,
+    /// `data` is its JSON body.
+    pub fn emit(&self, app: &str, kind: &str, data: serde_json::Value) {
+        self.emit_event(ControllerEvent::App {
+            app: app.to_string(),
+            kind: kind.to_string(),
+            data,
+        });
+    }
+
+    pub(crate) fn emit_event(&self, e: ControllerEvent) {
+        // No subscriber is not an error.
+        let _ = self.inner.events.send(e);
+    }
+
+    /// Closes the connection of a switch (it may reconnect).
+    pub fn disconnect(&self, dpid: Dpid) -> bool {
+        match self.entry(dpid) {
+            Some((_, Backend::Task { close, .. })) => {
+                close.notify_one();
+                true
+            }
+            _ => false,
+        }
+    }
+}

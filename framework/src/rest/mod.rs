@@ -1,0 +1,189 @@
+//! The REST API (SPEC.md "REST API"): JSON under `/api/v1`, Prometheus text at `/metrics`.
+//!
+//! | route | handler |
+//! |---|---|
+//! | `GET /api/v1/switches` · `GET /api/v1/switches/{dpid}` | connected switches |
+//! | `GET /api/v1/switches/{dpid}/flows` | flow stats of all tables, asked from the switch |
+//! | `POST /api/v1/switches/{dpid}/flows` · `DELETE …/flows` | FLOW_MODs + barrier |
+//! | `GET /api/v1/events` | server-sent events |
+//! | `GET /metrics` | Prometheus text exposition |
+//!
+//! Errors are `{"error": "...", "detail": ...}` ([`ApiError`]). With
+//! [`ApiConfig::token`] set, POST/PUT/PATCH/DELETE need `Authorization: Bearer TOKEN`
+//! (else 401) — on app routes too.
+//!
+//! # Routes of apps
+//!
+//! An app with routes implements [`RestRoutes`]; whoever builds the controller passes the
+//! routers to [`serve`] (or [`router`]), which merges them under the same auth, error and
+//! fallback handling. Paths are absolute and must not clash with other routes.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use axum::{extract::State, routing::get, Json, Router};
+//! use viola_framework::rest::{ApiConfig, ApiError, RestRoutes};
+//! use viola_framework::Controller;
+//!
+//! struct Topology;
+//! impl RestRoutes for Topology {
+//!     fn routes(self: Arc<Self>, _ctl: Controller) -> Router {
+//!         Router::new()
+//!             .route("/api/v1/topology", get(show))
+//!             .with_state(self)
+//!     }
+//! }
+//! async fn show(State(_t): State<Arc<Topology>>) -> Result<Json<serde_json::Value>, ApiError> {
+//!     Ok(Json(serde_json::json!({"switches": [], "links": [], "hosts": []})))
+//! }
+//!
+//! # async fn run(ctl: Controller) -> std::io::Result<()> {
+//! let topo = Arc::new(Topology);
+//! let extra = vec![topo.routes(ctl.clone())];
+//! let (addr, task) =
+//!     viola_framework::rest::serve(ctl, "127.0.0.1:8080".parse().unwrap(), ApiConfig::default(), extra)
+//!         .await?;
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod error;
+mod events;
+mod extract;
+mod flows;
+mod switches;
+#[cfg(test)]
+mod tests;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, StatusCode, Uri};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+
+pub use error::ApiError;
+pub use extract::{DpidPath, JsonBody};
+pub use switches::switch_json;
+
+use crate::Controller;
+
+/// Settings of the REST API (`[api]` in the config file).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    /// When set, POST/PUT/PATCH/DELETE need `Authorization: Bearer <token>`.
+    pub token: Option<String>,
+    /// Largest request body in bytes (flow-state documents can be large).
+    pub body_limit: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            token: None,
+            body_limit: 64 << 20,
+        }
+    }
+}
+
+impl From<&crate::config::ApiSection> for ApiConfig {
+    /// The `[api]` section of the config file (`addr` is for [`serve`]'s caller).
+    fn from(s: &crate::config::ApiSection) -> Self {
+        ApiConfig {
+            token: s.token.clone(),
+            ..ApiConfig::default()
+        }
+    }
+}
+
+/// Implemented by apps that serve routes of their own (topology, snapshot, flow-state…).
+pub trait RestRoutes: Send + Sync + 'static {
+    /// The app's routes, with absolute paths (e.g. `/api/v1/topology`) and their state
+    /// already supplied (`Router<()>`). Use [`ApiError`] for errors and [`JsonBody`] /
+    /// [`DpidPath`] for one-line 400s.
+    fn routes(self: Arc<Self>, ctl: Controller) -> Router;
+}
+
+/// The whole API: built-in routes, `extra` routers merged in, then auth, body limit and
+/// JSON 404/405 fallbacks around everything.
+///
+/// # Panics
+/// If two routers register the same method on the same path (axum's merge rule) — a
+/// programming error found the first time the binary starts.
+pub fn router(ctl: Controller, cfg: &ApiConfig, extra: Vec<Router>) -> Router {
+    let mut app = Router::new()
+        .route("/api/v1/switches", get(switches::list))
+        .route("/api/v1/switches/{dpid}", get(switches::one))
+        .route(
+            "/api/v1/switches/{dpid}/flows",
+            get(flows::get).post(flows::post).delete(flows::delete),
+        )
+        .route("/api/v1/events", get(events::stream))
+        .route("/metrics", get(metrics))
+        .with_state(ctl);
+    for r in extra {
+        app = app.merge(r);
+    }
+    app = app
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(cfg.body_limit));
+    if let Some(token) = cfg.token.as_deref().filter(|t| !t.is_empty()) {
+        let token: Arc<str> = Arc::from(token);
+        app = app.layer(axum::middleware::from_fn_with_state(
+            token,
+            auth::require_token,
+        ));
+    }
+    app
+}
+
+/// Binds `addr` and serves [`router`] on a spawned task. Returns the bound address (useful
+/// with port 0) and the task (abort it to stop serving).
+pub async fn serve(
+    ctl: Controller,
+    addr: SocketAddr,
+    cfg: ApiConfig,
+    extra: Vec<Router>,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), std::io::Error> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let app = router(ctl, &cfg, extra);
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!("REST API on {local} stopped: {e}");
+        }
+    });
+    tracing::info!("REST API on http://{local}");
+    Ok((local, task))
+}
+
+/// [`serve`] without app routes.
+pub async fn serve_api(
+    ctl: Controller,
+    addr: SocketAddr,
+    cfg: ApiConfig,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), std::io::Error> {
+    serve(ctl, addr, cfg, Vec::new()).await
+}
+
+async fn metrics() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
+        crate::metrics::encode_text(),
+    )
+}
+
+async fn not_found(uri: Uri) -> ApiError {
+    ApiError::not_found(format!("no route {}", uri.path()))
+        .with_detail(serde_json::json!({"path": uri.path()}))
+}
+
+async fn method_not_allowed(uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("method not allowed on {}", uri.path()),
+    )
+}
