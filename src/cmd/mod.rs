@@ -1,0 +1,11 @@
+//! One module per subcommand: its arguments and its entry point.
+
+pub mod bench;
+pub mod demo;
+pub mod flows;
+pub mod lab;
+pub mod run;
+pub mod snapshot_server;
+pub mod tc;
+pub mod topo;
+pub mod vm_agent;

@@ -1,0 +1,142 @@
+//! `viola run`: the controller. TOML config (`--config`) with command-line flags on top,
+//! the app pipeline, OpenFlow listeners (TCP and `tls://`), active connections, the REST API.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use openflow::Version;
+use viola_framework::rest::{self, ApiConfig};
+use viola_framework::{Config, ControllerBuilder, ListenAddr};
+
+/// Default OpenFlow listener (IANA port).
+const DEFAULT_LISTEN: &str = "0.0.0.0:6653";
+/// Default app pipeline.
+const DEFAULT_APPS: &str = "topology,l2-learning";
+/// Default REST API address.
+const DEFAULT_API: &str = "127.0.0.1:8080";
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// TOML configuration file; flags override it.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// OpenFlow listen address: ADDR, tcp:ADDR or tls://ADDR (repeatable).
+    /// Default 0.0.0.0:6653.
+    #[arg(long, value_name = "ADDR")]
+    listen: Vec<String>,
+    /// Connect to a switch that listens (ptcp): tcp:HOST:PORT (repeatable).
+    #[arg(long, value_name = "TARGET")]
+    connect: Vec<String>,
+    /// Apps in pipeline order, comma-separated. Default topology,l2-learning.
+    #[arg(long, value_delimiter = ',', value_name = "A,B,…")]
+    apps: Option<Vec<String>>,
+    /// REST API address. Default 127.0.0.1:8080.
+    #[arg(long, value_name = "ADDR")]
+    api: Option<SocketAddr>,
+    /// Do not serve the REST API.
+    #[arg(long, conflicts_with = "api")]
+    no_api: bool,
+    /// OpenFlow versions to negotiate, e.g. 1.0,1.3.
+    #[arg(long = "of-versions", value_delimiter = ',', value_name = "V,…")]
+    of_versions: Option<Vec<Version>>,
+}
+
+/// Merges the flags into the file's configuration.
+fn effective_config(args: &Args) -> anyhow::Result<Config> {
+    let mut cfg = match &args.config {
+        Some(p) => Config::from_file(p)?,
+        None => Config::default(),
+    };
+    if !args.listen.is_empty() {
+        cfg.listen = args.listen.clone();
+    }
+    if cfg.listen.is_empty() {
+        cfg.listen = vec![DEFAULT_LISTEN.to_string()];
+    }
+    if !args.connect.is_empty() {
+        cfg.connect = args.connect.clone();
+    }
+    if let Some(a) = &args.apps {
+        cfg.apps.enabled = Some(
+            a.iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+        );
+    }
+    if cfg.apps.enabled.is_none() {
+        cfg.apps.enabled = Some(DEFAULT_APPS.split(',').map(String::from).collect());
+    }
+    if let Some(a) = args.api {
+        cfg.api.addr = Some(a);
+    }
+    if let Some(v) = &args.of_versions {
+        anyhow::ensure!(!v.is_empty(), "--of-versions is empty");
+        cfg.of_versions = Some(v.clone());
+    }
+    Ok(cfg)
+}
+
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let cfg = effective_config(&args)?;
+    let listen: Vec<ListenAddr> = cfg.listen_addrs()?;
+    let names = cfg.apps.enabled.clone().unwrap_or_default();
+    let apps = viola_apps::build(&names, &|n| cfg.app_config(n))?;
+    let mut builder = ControllerBuilder::new();
+    for app in apps.apps() {
+        builder = builder.app(app);
+    }
+    for l in &listen {
+        builder = builder.listen(*l);
+    }
+    let running = builder.config(cfg.clone()).start().await?;
+    let ctl = running.handle();
+    for (l, a) in listen.iter().zip(running.local_addrs()) {
+        let scheme = if matches!(l, ListenAddr::Tls(_)) {
+            "tls://"
+        } else {
+            ""
+        };
+        tracing::info!("OpenFlow on {scheme}{a}");
+    }
+    tracing::info!(apps = ?ctl.app_names(), "controller running");
+    let api = if args.no_api {
+        None
+    } else {
+        let addr = match cfg.api.addr {
+            Some(a) => a,
+            None => DEFAULT_API.parse()?,
+        };
+        let routes = apps.routers(&ctl);
+        let (bound, task) = rest::serve(ctl.clone(), addr, ApiConfig::from(&cfg.api), routes)
+            .await
+            .with_context(|| format!("cannot serve the REST API on {addr}"))?;
+        tracing::info!("REST API on http://{bound}/api/v1");
+        Some(task)
+    };
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    running.shutdown().await;
+    if let Some(t) = api {
+        t.abort();
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C or SIGTERM.
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
