@@ -1,0 +1,443 @@
+//! On-disk snapshot store: `pending/<id>/<vm>.img` while receiving, `committed/<id>/` with
+//! `manifest.json` once committed.
+
+use super::image::{self, ImageError, TAIL_WINDOW};
+use super::protocol::{valid_name, ImageInfo, Listing, Manifest, MANIFEST_FORMAT};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("i/o on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid name {0:?} (letters, digits, '-', '_', '.'; not starting with '.')")]
+    BadName(String),
+    #[error("snapshot {0} is already committed")]
+    AlreadyCommitted(String),
+    #[error("image {vm} of snapshot {id} was already prepared")]
+    AlreadyPrepared { id: String, vm: String },
+    #[error("no pending snapshot {0}")]
+    NoPending(String),
+    #[error("no committed snapshot {0}")]
+    NoCommitted(String),
+    #[error("no image {vm} in snapshot {id}")]
+    NoImage { id: String, vm: String },
+    #[error("image {vm}: {reason}")]
+    ImageFailed { vm: String, reason: String },
+    #[error("image {0} still incomplete after {1:?}")]
+    StillReceiving(String, Duration),
+    #[error("image check: {0}")]
+    Image(#[from] ImageError),
+    #[error("verification failed: {0}")]
+    Verify(String),
+    #[error("manifest: {0}")]
+    Manifest(#[from] serde_json::Error),
+    #[error("cancelled")]
+    Cancelled,
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Progress of one incoming image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecvState {
+    /// The data port is open; nobody connected yet.
+    Waiting,
+    Receiving,
+    Done(ImageInfo),
+    Failed(String),
+}
+
+struct Pending {
+    images: BTreeMap<String, watch::Receiver<RecvState>>,
+    cancel: CancellationToken,
+}
+
+/// Timeouts of the store.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// How long a data port waits for its connection.
+    pub accept_timeout: Duration,
+    /// How long `commit` waits for images still being received.
+    pub commit_wait: Duration,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            accept_timeout: Duration::from_secs(600),
+            commit_wait: Duration::from_secs(120),
+        }
+    }
+}
+
+/// The snapshot store of one server.
+pub struct Store {
+    root: PathBuf,
+    bind_ip: IpAddr,
+    config: StoreConfig,
+    pending: Mutex<HashMap<String, Pending>>,
+}
+
+impl Store {
+    /// Opens (creating) `root`, deleting every interrupted snapshot under `pending/`.
+    /// Data ports are bound on `bind_ip`.
+    pub fn open(
+        root: &Path,
+        bind_ip: IpAddr,
+        config: StoreConfig,
+    ) -> Result<Arc<Self>, StoreError> {
+        let pending = root.join("pending");
+        let committed = root.join("committed");
+        if pending.exists() {
+            std::fs::remove_dir_all(&pending).map_err(io_err(&pending))?;
+        }
+        std::fs::create_dir_all(&pending).map_err(io_err(&pending))?;
+        std::fs::create_dir_all(&committed).map_err(io_err(&committed))?;
+        fsync_dir(root)?;
+        Ok(Arc::new(Store {
+            root: root.to_path_buf(),
+            bind_ip,
+            config,
+            pending: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn pending_dir(&self, id: &str) -> PathBuf {
+        self.root.join("pending").join(id)
+    }
+
+    fn committed_dir(&self, id: &str) -> PathBuf {
+        self.root.join("committed").join(id)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Pending>> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Opens a data port for image `vm` of snapshot `id`; returns the port.
+    pub async fn prepare(self: &Arc<Self>, id: &str, vm: &str) -> Result<u16, StoreError> {
+        check_name(id)?;
+        check_name(vm)?;
+        if self.committed_dir(id).exists() {
+            return Err(StoreError::AlreadyCommitted(id.into()));
+        }
+        let dir = self.pending_dir(id);
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let listener = TcpListener::bind(SocketAddr::new(self.bind_ip, 0))
+            .await
+            .map_err(io_err(&dir))?;
+        let port = listener.local_addr().map_err(io_err(&dir))?.port();
+        let (tx, rx) = watch::channel(RecvState::Waiting);
+        let cancel = {
+            let mut map = self.lock();
+            let entry = map.entry(id.to_string()).or_insert_with(|| Pending {
+                images: BTreeMap::new(),
+                cancel: CancellationToken::new(),
+            });
+            if entry.images.contains_key(vm) {
+                return Err(StoreError::AlreadyPrepared {
+                    id: id.into(),
+                    vm: vm.into(),
+                });
+            }
+            entry.images.insert(vm.to_string(), rx);
+            entry.cancel.clone()
+        };
+        let path = dir.join(format!("{vm}.img"));
+        let accept_timeout = self.config.accept_timeout;
+        tokio::spawn(async move {
+            let result = tokio::select! {
+                _ = cancel.cancelled() => Err(StoreError::Cancelled),
+                r = accept_and_receive(listener, &path, accept_timeout, &tx) => r,
+            };
+            let state = match result {
+                Ok(info) => RecvState::Done(info),
+                Err(e) => RecvState::Failed(e.to_string()),
+            };
+            tracing::debug!(path = %path.display(), ?state, "image receive finished");
+            let _ = tx.send(state);
+        });
+        Ok(port)
+    }
+
+    /// Waits for the images of `id`, verifies them against `expect` (if not empty) and
+    /// commits atomically.
+    pub async fn commit(
+        &self,
+        id: &str,
+        meta: Value,
+        expect: &BTreeMap<String, String>,
+    ) -> Result<Manifest, StoreError> {
+        check_name(id)?;
+        let receivers: Vec<(String, watch::Receiver<RecvState>)> = {
+            let map = self.lock();
+            let p = map
+                .get(id)
+                .ok_or_else(|| StoreError::NoPending(id.into()))?;
+            p.images
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        };
+        let mut images = BTreeMap::new();
+        for (vm, mut rx) in receivers {
+            let wait = rx.wait_for(|s| matches!(s, RecvState::Done(_) | RecvState::Failed(_)));
+            let state = match tokio::time::timeout(self.config.commit_wait, wait).await {
+                Err(_) => return Err(StoreError::StillReceiving(vm, self.config.commit_wait)),
+                Ok(Err(_)) => RecvState::Failed("receiver vanished".into()),
+                Ok(Ok(s)) => s.clone(),
+            };
+            match state {
+                RecvState::Done(info) => {
+                    images.insert(vm, info);
+                }
+                RecvState::Failed(reason) => return Err(StoreError::ImageFailed { vm, reason }),
+                RecvState::Waiting | RecvState::Receiving => {
+                    return Err(StoreError::StillReceiving(vm, self.config.commit_wait))
+                }
+            }
+        }
+        if !expect.is_empty() {
+            verify(&images, expect)?;
+        }
+        // Take it out of the pending table first: nothing else may touch it now.
+        if self.lock().remove(id).is_none() {
+            return Err(StoreError::NoPending(id.into()));
+        }
+        let manifest = Manifest {
+            format: MANIFEST_FORMAT.into(),
+            snapshot_id: id.into(),
+            committed_at: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+            images,
+            meta,
+        };
+        let from = self.pending_dir(id);
+        let to = self.committed_dir(id);
+        let m = manifest.clone();
+        let res = tokio::task::spawn_blocking(move || commit_on_disk(&from, &to, &m))
+            .await
+            .map_err(|e| StoreError::Verify(format!("commit task failed: {e}")))?;
+        if let Err(e) = res {
+            let _ = std::fs::remove_dir_all(self.pending_dir(id));
+            return Err(e);
+        }
+        tracing::info!(
+            snapshot = id,
+            images = manifest.images.len(),
+            "snapshot committed"
+        );
+        Ok(manifest)
+    }
+
+    /// Deletes pending snapshot `id` and closes its data ports. Idempotent.
+    pub async fn abort(&self, id: &str) -> Result<(), StoreError> {
+        check_name(id)?;
+        if let Some(p) = self.lock().remove(id) {
+            p.cancel.cancel();
+        }
+        let dir = self.pending_dir(id);
+        match tokio::fs::remove_dir_all(&dir).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_err(&dir)(e)),
+        }
+    }
+
+    /// The manifest of committed snapshot `id`.
+    pub fn manifest(&self, id: &str) -> Result<Manifest, StoreError> {
+        check_name(id)?;
+        let path = self.committed_dir(id).join("manifest.json");
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::NoCommitted(id.into()))
+            }
+            Err(e) => return Err(io_err(&path)(e)),
+        };
+        Ok(serde_json::from_slice(&bytes)?)
+    }
+
+    /// Path of a committed image.
+    pub fn image_path(&self, id: &str, vm: &str) -> Result<PathBuf, StoreError> {
+        check_name(vm)?;
+        let m = self.manifest(id)?;
+        if !m.images.contains_key(vm) {
+            return Err(StoreError::NoImage {
+                id: id.into(),
+                vm: vm.into(),
+            });
+        }
+        Ok(self.committed_dir(id).join(format!("{vm}.img")))
+    }
+
+    /// Committed manifests and pending ids.
+    pub fn list(&self) -> Result<Listing, StoreError> {
+        let dir = self.root.join("committed");
+        let mut committed = Vec::new();
+        for entry in std::fs::read_dir(&dir).map_err(io_err(&dir))? {
+            let entry = entry.map_err(io_err(&dir))?;
+            if let Some(name) = entry.file_name().to_str() {
+                if let Ok(m) = self.manifest(name) {
+                    committed.push(m);
+                }
+            }
+        }
+        committed.sort_by(|a, b| a.snapshot_id.cmp(&b.snapshot_id));
+        let mut pending: Vec<String> = self.lock().keys().cloned().collect();
+        pending.sort();
+        Ok(Listing { committed, pending })
+    }
+}
+
+fn check_name(s: &str) -> Result<(), StoreError> {
+    if valid_name(s) {
+        Ok(())
+    } else {
+        Err(StoreError::BadName(s.into()))
+    }
+}
+
+fn verify(
+    images: &BTreeMap<String, ImageInfo>,
+    expect: &BTreeMap<String, String>,
+) -> Result<(), StoreError> {
+    for (vm, want) in expect {
+        match images.get(vm) {
+            None => return Err(StoreError::Verify(format!("image {vm} missing"))),
+            Some(i) if !i.sha256.eq_ignore_ascii_case(want) => {
+                return Err(StoreError::Verify(format!(
+                    "image {vm}: sha256 {} != expected {want}",
+                    i.sha256
+                )))
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(extra) = images.keys().find(|k| !expect.contains_key(*k)) {
+        return Err(StoreError::Verify(format!("unexpected image {extra}")));
+    }
+    Ok(())
+}
+
+async fn accept_and_receive(
+    listener: TcpListener,
+    path: &Path,
+    accept_timeout: Duration,
+    tx: &watch::Sender<RecvState>,
+) -> Result<ImageInfo, StoreError> {
+    let (stream, peer) = tokio::time::timeout(accept_timeout, listener.accept())
+        .await
+        .map_err(|_| StoreError::Verify(format!("nobody connected within {accept_timeout:?}")))?
+        .map_err(io_err(path))?;
+    drop(listener);
+    tracing::debug!(%peer, path = %path.display(), "receiving image");
+    let _ = tx.send(RecvState::Receiving);
+    receive_stream(stream, path).await
+}
+
+/// Writes `r` to `path` while hashing it, fsyncs, and checks that it is a complete QEMU
+/// migration image.
+pub async fn receive_stream<R: AsyncRead + Unpin>(
+    mut r: R,
+    path: &Path,
+) -> Result<ImageInfo, StoreError> {
+    let mut file = tokio::fs::File::create(path).await.map_err(io_err(path))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut head: Vec<u8> = Vec::with_capacity(8);
+    let mut size: u64 = 0;
+    loop {
+        let n = r.read(&mut buf).await.map_err(io_err(path))?;
+        if n == 0 {
+            break;
+        }
+        let chunk = buf.get(..n).unwrap_or_default();
+        if head.len() < 8 {
+            let take = (8 - head.len()).min(n);
+            head.extend_from_slice(chunk.get(..take).unwrap_or_default());
+            if head.len() == 8 {
+                image::check_header(&head)?;
+            }
+        }
+        hasher.update(chunk);
+        file.write_all(chunk).await.map_err(io_err(path))?;
+        size += n as u64;
+    }
+    image::check_header(&head)?;
+    file.flush().await.map_err(io_err(path))?;
+    file.sync_all().await.map_err(io_err(path))?;
+    drop(file);
+    let tail = read_tail(path, size).await?;
+    image::check_trailer(&tail)?;
+    Ok(ImageInfo {
+        size,
+        sha256: hex::encode(hasher.finalize()),
+    })
+}
+
+async fn read_tail(path: &Path, size: u64) -> Result<Vec<u8>, StoreError> {
+    let mut f = tokio::fs::File::open(path).await.map_err(io_err(path))?;
+    let start = size.saturating_sub(TAIL_WINDOW);
+    f.seek(std::io::SeekFrom::Start(start))
+        .await
+        .map_err(io_err(path))?;
+    let mut tail = Vec::with_capacity((size - start) as usize);
+    f.read_to_end(&mut tail).await.map_err(io_err(path))?;
+    Ok(tail)
+}
+
+fn fsync_dir(dir: &Path) -> Result<(), StoreError> {
+    std::fs::File::open(dir)
+        .and_then(|f| f.sync_all())
+        .map_err(io_err(dir))
+}
+
+/// manifest written + fsync, rename pending/<id> → committed/<id>, fsync both parents.
+fn commit_on_disk(from: &Path, to: &Path, manifest: &Manifest) -> Result<(), StoreError> {
+    if to.exists() {
+        return Err(StoreError::AlreadyCommitted(manifest.snapshot_id.clone()));
+    }
+    let mpath = from.join("manifest.json");
+    let bytes = serde_json::to_vec_pretty(manifest)?;
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&mpath).map_err(io_err(&mpath))?;
+        f.write_all(&bytes).map_err(io_err(&mpath))?;
+        f.sync_all().map_err(io_err(&mpath))?;
+    }
+    fsync_dir(from)?;
+    std::fs::rename(from, to).map_err(io_err(to))?;
+    if let Some(parent) = to.parent() {
+        fsync_dir(parent)?;
+    }
+    if let Some(parent) = from.parent() {
+        fsync_dir(parent)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,284 @@
+//! Everything the transaction controller talks to, behind one trait so the transaction
+//! logic runs against in-memory fakes in tests. [`RealCluster`] is the networked one.
+
+use super::service::{SnapshotServerEntry, VmServerEntry};
+use crate::agent::{
+    AgentClient, AgentEvent, RestoreFrom, SnapshotMode, SnapshotReport, VmConfig, VmStatus,
+};
+use crate::snapshot_server::protocol::Listing;
+use crate::snapshot_server::{Manifest, SnapshotServerClient};
+use crate::wire::WireError;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// A failure of one remote operation (agent, snapshot server or controller).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ClusterError(pub String);
+
+impl From<WireError> for ClusterError {
+    fn from(e: WireError) -> Self {
+        ClusterError(e.to_string())
+    }
+}
+
+impl From<reqwest::Error> for ClusterError {
+    fn from(e: reqwest::Error) -> Self {
+        ClusterError(e.to_string())
+    }
+}
+
+pub type CResult<T> = Result<T, ClusterError>;
+
+/// The agents, snapshot servers and controller of a service.
+#[allow(async_fn_in_trait)]
+pub trait Cluster {
+    // Snapshot servers.
+    /// Opens a data port; returns its `HOST:PORT`.
+    async fn prepare(&self, server: &SnapshotServerEntry, id: &str, vm: &str) -> CResult<String>;
+    async fn commit(
+        &self,
+        server: &SnapshotServerEntry,
+        id: &str,
+        meta: Value,
+    ) -> CResult<Manifest>;
+    async fn abort_server(&self, server: &SnapshotServerEntry, id: &str) -> CResult<()>;
+    async fn copy(
+        &self,
+        from: &SnapshotServerEntry,
+        id: &str,
+        to: &SnapshotServerEntry,
+        as_id: &str,
+    ) -> CResult<Manifest>;
+    async fn manifest(&self, server: &SnapshotServerEntry, id: &str) -> CResult<Manifest>;
+    async fn list(&self, server: &SnapshotServerEntry) -> CResult<Listing>;
+
+    // Agents.
+    async fn start_vm(&self, agent: &VmServerEntry, cfg: VmConfig) -> CResult<VmStatus>;
+    /// Resolves after `unpause`; `VmPaused` must be sent on `events` first.
+    async fn snapshot(
+        &self,
+        agent: &VmServerEntry,
+        vm: &str,
+        target: &str,
+        mode: SnapshotMode,
+        events: mpsc::UnboundedSender<AgentEvent>,
+    ) -> CResult<SnapshotReport>;
+    async fn unpause(&self, agent: &VmServerEntry, vm: &str) -> CResult<()>;
+    async fn restore_vm(
+        &self,
+        agent: &VmServerEntry,
+        cfg: VmConfig,
+        from: RestoreFrom,
+    ) -> CResult<VmStatus>;
+    async fn cont(&self, agent: &VmServerEntry, vm: &str) -> CResult<VmStatus>;
+    async fn stop_vm(&self, agent: &VmServerEntry, vm: &str) -> CResult<()>;
+    async fn vm_status(&self, agent: &VmServerEntry) -> CResult<Vec<VmStatus>>;
+
+    // Controller (`viola run --api`).
+    async fn register(&self, body: Value) -> CResult<Value>;
+    async fn start_epoch(&self, service: &str) -> CResult<Value>;
+    async fn advance(&self, service: &str, vm: &str) -> CResult<Value>;
+    async fn reinject(&self, service: &str, vm: &str) -> CResult<Value>;
+    async fn abort_controller(&self, service: &str) -> CResult<Value>;
+    async fn flows_state(&self) -> CResult<Value>;
+    async fn restore_flows(&self, document: Value, map: BTreeMap<String, String>)
+        -> CResult<Value>;
+    async fn controller_status(&self, service: &str) -> CResult<Value>;
+}
+
+/// The networked cluster.
+pub struct RealCluster {
+    controller: String,
+    http: reqwest::Client,
+}
+
+impl RealCluster {
+    /// `controller`: base URL such as `http://127.0.0.1:8080` (empty: none).
+    pub fn new(controller: &str, timeout: Duration) -> Result<Self, ClusterError> {
+        let http = reqwest::Client::builder().timeout(timeout).build()?;
+        Ok(RealCluster {
+            controller: controller.trim_end_matches('/').to_string(),
+            http,
+        })
+    }
+
+    fn url(&self, path: &str) -> CResult<String> {
+        if self.controller.is_empty() {
+            return Err(ClusterError("no controller configured".into()));
+        }
+        Ok(format!("{}/api/v1{path}", self.controller))
+    }
+
+    async fn post(&self, path: &str, body: Value) -> CResult<Value> {
+        let url = self.url(path)?;
+        let r = self
+            .http
+            .post(&url)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| ClusterError(format!("POST {url}: {e}")))?;
+        reply(&url, r).await
+    }
+
+    async fn get(&self, path: &str) -> CResult<Value> {
+        let url = self.url(path)?;
+        let r = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| ClusterError(format!("GET {url}: {e}")))?;
+        reply(&url, r).await
+    }
+}
+
+async fn reply(url: &str, r: reqwest::Response) -> CResult<Value> {
+    let status = r.status();
+    let body: Value = r.json().await.unwrap_or(Value::Null);
+    if status.is_success() {
+        Ok(body)
+    } else {
+        let msg = body
+            .get("error")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        Err(ClusterError(format!("{url}: HTTP {status}: {msg}")))
+    }
+}
+
+fn ss(s: &SnapshotServerEntry) -> SnapshotServerClient {
+    SnapshotServerClient::new(s.address.clone())
+}
+
+fn agent(a: &VmServerEntry) -> AgentClient {
+    AgentClient::new(a.agent.clone())
+}
+
+fn seg(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+impl Cluster for RealCluster {
+    async fn prepare(&self, server: &SnapshotServerEntry, id: &str, vm: &str) -> CResult<String> {
+        let c = ss(server);
+        let port = c.prepare(id, vm).await?;
+        Ok(c.data_addr(port))
+    }
+    async fn commit(
+        &self,
+        server: &SnapshotServerEntry,
+        id: &str,
+        meta: Value,
+    ) -> CResult<Manifest> {
+        Ok(ss(server).commit(id, meta, BTreeMap::new()).await?)
+    }
+    async fn abort_server(&self, server: &SnapshotServerEntry, id: &str) -> CResult<()> {
+        Ok(ss(server).abort(id).await?)
+    }
+    async fn copy(
+        &self,
+        from: &SnapshotServerEntry,
+        id: &str,
+        to: &SnapshotServerEntry,
+        as_id: &str,
+    ) -> CResult<Manifest> {
+        Ok(ss(from).copy(id, &to.address, Some(as_id)).await?)
+    }
+    async fn manifest(&self, server: &SnapshotServerEntry, id: &str) -> CResult<Manifest> {
+        Ok(ss(server).manifest(id).await?)
+    }
+    async fn list(&self, server: &SnapshotServerEntry) -> CResult<Listing> {
+        Ok(ss(server).list().await?)
+    }
+    async fn start_vm(&self, a: &VmServerEntry, cfg: VmConfig) -> CResult<VmStatus> {
+        Ok(agent(a).start(cfg).await?)
+    }
+    async fn snapshot(
+        &self,
+        a: &VmServerEntry,
+        vm: &str,
+        target: &str,
+        mode: SnapshotMode,
+        events: mpsc::UnboundedSender<AgentEvent>,
+    ) -> CResult<SnapshotReport> {
+        Ok(agent(a).snapshot(vm, target, mode, events).await?)
+    }
+    async fn unpause(&self, a: &VmServerEntry, vm: &str) -> CResult<()> {
+        Ok(agent(a).unpause(vm).await?)
+    }
+    async fn restore_vm(
+        &self,
+        a: &VmServerEntry,
+        cfg: VmConfig,
+        from: RestoreFrom,
+    ) -> CResult<VmStatus> {
+        Ok(agent(a).restore(cfg, from).await?)
+    }
+    async fn cont(&self, a: &VmServerEntry, vm: &str) -> CResult<VmStatus> {
+        Ok(agent(a).cont(vm).await?)
+    }
+    async fn stop_vm(&self, a: &VmServerEntry, vm: &str) -> CResult<()> {
+        Ok(agent(a).stop(vm).await?)
+    }
+    async fn vm_status(&self, a: &VmServerEntry) -> CResult<Vec<VmStatus>> {
+        Ok(agent(a).status().await?)
+    }
+    async fn register(&self, body: Value) -> CResult<Value> {
+        self.post("/snapshot/services", body).await
+    }
+    async fn start_epoch(&self, service: &str) -> CResult<Value> {
+        self.post(&format!("/snapshot/{}/epochs", seg(service)), Value::Null)
+            .await
+    }
+    async fn advance(&self, service: &str, vm: &str) -> CResult<Value> {
+        self.post(
+            &format!("/snapshot/{}/vms/{}/advance", seg(service), seg(vm)),
+            Value::Null,
+        )
+        .await
+    }
+    async fn reinject(&self, service: &str, vm: &str) -> CResult<Value> {
+        self.post(
+            &format!("/snapshot/{}/vms/{}/reinject", seg(service), seg(vm)),
+            Value::Null,
+        )
+        .await
+    }
+    async fn abort_controller(&self, service: &str) -> CResult<Value> {
+        self.post(
+            &format!("/snapshot/{}/abort", seg(service)),
+            serde_json::json!({"buffered": "release"}),
+        )
+        .await
+    }
+    async fn flows_state(&self) -> CResult<Value> {
+        self.get("/flows/state").await
+    }
+    async fn restore_flows(
+        &self,
+        document: Value,
+        map: BTreeMap<String, String>,
+    ) -> CResult<Value> {
+        self.post(
+            "/flows/state",
+            serde_json::json!({"document": document, "map": map}),
+        )
+        .await
+    }
+    async fn controller_status(&self, service: &str) -> CResult<Value> {
+        self.get(&format!("/snapshot/{}", seg(service))).await
+    }
+}

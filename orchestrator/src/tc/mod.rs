@@ -1,0 +1,21 @@
+//! The transaction controller: boots a service's VMs through their agents, drives a
+//! distributed snapshot (START_SNAPSHOT → VM_PAUSED → ADVANCE_EPOCH → VM_UNPAUSE +
+//! REINJECT_PACKETS → COMMIT, or ABORT everywhere), restores at a site, reports, tears down.
+//!
+//! The logic is generic over [`cluster::Cluster`] — the agents, snapshot servers and
+//! controller — so every failure path is unit-tested with in-memory fakes.
+
+pub mod cluster;
+pub mod ops;
+pub mod record;
+pub mod restore;
+pub mod service;
+pub mod snapshot;
+#[cfg(test)]
+mod tests;
+
+pub use cluster::{Cluster, ClusterError, RealCluster};
+pub use record::SnapshotRecord;
+pub use restore::{restore, RestoreReport};
+pub use service::ServiceFile;
+pub use snapshot::{snapshot, Phase, SnapshotOptions, TcError};

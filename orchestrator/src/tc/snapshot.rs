@@ -1,0 +1,495 @@
+//! The snapshot transaction: START_SNAPSHOT → VM_PAUSED → ADVANCE_EPOCH → VM_UNPAUSE +
+//! REINJECT_PACKETS → COMMIT on every snapshot server, or ABORT everywhere on any failure
+//! or timeout.
+
+use super::cluster::{Cluster, ClusterError};
+use super::record::{SnapshotRecord, Timings, VmRecord, RECORD_FORMAT};
+use super::service::{ServiceFile, SnapshotServerEntry, VmEntry, VmServerEntry};
+use crate::agent::{AgentEvent, SnapshotReport};
+use futures::stream::{FuturesUnordered, StreamExt};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc;
+
+/// The phases, as reported in errors and progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Prepare,
+    Flows,
+    Epoch,
+    Snapshot,
+    Advance,
+    Unpause,
+    Reinject,
+    Commit,
+    Copy,
+    Start,
+    Resume,
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        f.write_str(&s)
+    }
+}
+
+/// Why a transaction failed (everything was aborted).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TcError {
+    #[error("{phase} failed at {target}: {cause}")]
+    Failed {
+        phase: Phase,
+        target: String,
+        cause: ClusterError,
+    },
+    #[error("{phase}: timed out after {after:?} waiting for {target}")]
+    Timeout {
+        phase: Phase,
+        target: String,
+        after: Duration,
+    },
+    #[error("{0}")]
+    Config(String),
+}
+
+/// Options of one snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct SnapshotOptions {
+    /// Defaults to `<service>-<unix ms>`.
+    pub snapshot_id: Option<String>,
+}
+
+fn ms(d: Duration) -> u64 {
+    d.as_millis() as u64
+}
+
+struct Ctx<'a> {
+    svc: &'a ServiceFile,
+    vms: Vec<(&'a VmEntry, &'a VmServerEntry, &'a SnapshotServerEntry)>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(svc: &'a ServiceFile) -> Result<Self, TcError> {
+        let mut vms = Vec::new();
+        for vm in &svc.vms {
+            let a = svc
+                .vm_server(&vm.server)
+                .ok_or_else(|| TcError::Config(format!("no VM server {}", vm.server)))?;
+            let s = svc.snapshot_server(&vm.snapshot_server).ok_or_else(|| {
+                TcError::Config(format!("no snapshot server {}", vm.snapshot_server))
+            })?;
+            vms.push((vm, a, s));
+        }
+        Ok(Ctx { svc, vms })
+    }
+
+    fn servers(&self) -> Vec<&'a SnapshotServerEntry> {
+        let mut seen = BTreeSet::new();
+        self.vms
+            .iter()
+            .map(|(_, _, s)| *s)
+            .filter(|s| seen.insert(s.name.clone()))
+            .collect()
+    }
+
+    fn agent(&self, vm: &str) -> Option<&'a VmServerEntry> {
+        self.vms
+            .iter()
+            .find(|(v, _, _)| v.name == vm)
+            .map(|(_, a, _)| *a)
+    }
+}
+
+/// Per-VM progress inside the snapshot phase.
+#[derive(Default)]
+struct VmProgress {
+    /// The snapshot request went out (the VM may be paused even if no event came back).
+    started: bool,
+    paused_at: Option<Instant>,
+    unpaused: bool,
+    handled: bool,
+    report: Option<SnapshotReport>,
+    advance_ms: u64,
+    unpause_ms: u64,
+    advance: Value,
+    reinject: Value,
+}
+
+/// Runs one snapshot of `svc`. On any failure every paused VM is unpaused, the controller's
+/// snapshot is aborted and every snapshot server's pending images are deleted.
+pub async fn snapshot<C: Cluster>(
+    c: &C,
+    svc: &ServiceFile,
+    opts: &SnapshotOptions,
+) -> Result<SnapshotRecord, TcError> {
+    let ctx = Ctx::new(svc)?;
+    let started = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let id = opts
+        .snapshot_id
+        .clone()
+        .unwrap_or_else(|| format!("{}-{}", svc.name, started.as_millis()));
+    let t0 = Instant::now();
+    let mut progress: BTreeMap<String, VmProgress> = svc
+        .vms
+        .iter()
+        .map(|v| (v.name.clone(), VmProgress::default()))
+        .collect();
+    let result = run(c, &ctx, &id, &mut progress, t0).await;
+    match result {
+        Ok((epoch, flow_state, mut timings)) => {
+            // COMMIT on every snapshot server.
+            let tc = Instant::now();
+            let mut record = SnapshotRecord {
+                format: RECORD_FORMAT.into(),
+                snapshot_id: id.clone(),
+                service: svc.name.clone(),
+                epoch,
+                mode: svc.mode,
+                started_at: started.as_secs(),
+                vms: BTreeMap::new(),
+                flow_state,
+                timings: timings.clone(),
+            };
+            for (vm, a, s) in &ctx.vms {
+                let p = progress.remove(&vm.name).unwrap_or_default();
+                let r = p.report.unwrap_or_default();
+                record.vms.insert(
+                    vm.name.clone(),
+                    VmRecord {
+                        server: a.name.clone(),
+                        snapshot_server: s.name.clone(),
+                        sha256: String::new(),
+                        size: 0,
+                        downtime_ms: r.downtime_ms,
+                        paused_ms: r.paused_ms,
+                        total_time_ms: r.total_time_ms,
+                        migration_ms: r.migration_ms,
+                        to_stop_ms: r.to_stop_ms,
+                        advance_ms: p.advance_ms,
+                        unpause_ms: p.unpause_ms,
+                        qemu_version: r.qemu_version,
+                        command_line: r.command_line,
+                        advance: p.advance,
+                        reinject: p.reinject,
+                    },
+                );
+            }
+            let meta = serde_json::to_value(&record).unwrap_or(Value::Null);
+            let servers = ctx.servers();
+            let commits: Vec<_> = servers
+                .iter()
+                .map(|s| c.commit(s, &id, meta.clone()))
+                .collect();
+            let results = futures::future::join_all(commits).await;
+            let mut failure = None;
+            for (s, r) in servers.iter().zip(results) {
+                match r {
+                    Ok(m) => {
+                        for (vm, info) in m.images {
+                            if let Some(v) = record.vms.get_mut(&vm) {
+                                v.sha256 = info.sha256;
+                                v.size = info.size;
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        failure.get_or_insert(TcError::Failed {
+                            phase: Phase::Commit,
+                            target: s.name.clone(),
+                            cause: e,
+                        });
+                    }
+                }
+            }
+            if let Some(e) = failure {
+                // Servers that did commit keep their (now orphaned) images; the pending rest go.
+                for s in &servers {
+                    let _ = c.abort_server(s, &id).await;
+                }
+                return Err(e);
+            }
+            if let Some((vm, _)) = record.vms.iter().find(|(_, v)| v.sha256.is_empty()) {
+                return Err(TcError::Failed {
+                    phase: Phase::Commit,
+                    target: vm.clone(),
+                    cause: ClusterError("image missing from the committed manifest".into()),
+                });
+            }
+            timings.commit_ms = ms(tc.elapsed());
+            timings.total_ms = ms(t0.elapsed());
+            record.timings = timings;
+            tracing::info!(snapshot = %id, total_ms = record.timings.total_ms, "snapshot committed");
+            Ok(record)
+        }
+        Err(e) => {
+            tracing::warn!(snapshot = %id, "snapshot failed, aborting: {e}");
+            abort_all(c, &ctx, &id, &progress).await;
+            Err(e)
+        }
+    }
+}
+
+/// Unpause what may be paused (an agent answers "not held" for the others), abort the controller's snapshot, delete pending images.
+async fn abort_all<C: Cluster>(
+    c: &C,
+    ctx: &Ctx<'_>,
+    id: &str,
+    progress: &BTreeMap<String, VmProgress>,
+) {
+    for (vm, p) in progress {
+        if (p.started || p.paused_at.is_some()) && !p.unpaused {
+            if let Some(a) = ctx.agent(vm) {
+                if let Err(e) = c.unpause(a, vm).await {
+                    tracing::warn!(vm, "unpause during abort: {e}");
+                }
+            }
+        }
+    }
+    if !ctx.svc.controller.is_empty() {
+        if let Err(e) = c.abort_controller(&ctx.svc.name).await {
+            tracing::warn!("controller abort: {e}");
+        }
+    }
+    for s in ctx.servers() {
+        if let Err(e) = c.abort_server(s, id).await {
+            tracing::warn!(server = %s.name, "abort: {e}");
+        }
+    }
+}
+
+type RunOk = (Option<u64>, Value, Timings);
+
+async fn run<C: Cluster>(
+    c: &C,
+    ctx: &Ctx<'_>,
+    id: &str,
+    progress: &mut BTreeMap<String, VmProgress>,
+    t0: Instant,
+) -> Result<RunOk, TcError> {
+    let svc = ctx.svc;
+    let mut timings = Timings::default();
+    let controller = !svc.controller.is_empty();
+    let ctl_timeout = Duration::from_secs(svc.timeouts.controller_s.max(1));
+
+    // Prepare a data port per image.
+    let preps = ctx.vms.iter().map(|(vm, _, s)| async move {
+        (
+            vm.name.clone(),
+            s.name.clone(),
+            c.prepare(s, id, &vm.name).await,
+        )
+    });
+    let mut targets = BTreeMap::new();
+    for (vm, server, r) in futures::future::join_all(preps).await {
+        let addr = r.map_err(|cause| TcError::Failed {
+            phase: Phase::Prepare,
+            target: server,
+            cause,
+        })?;
+        targets.insert(vm, addr);
+    }
+    timings.prepare_ms = ms(t0.elapsed());
+
+    // Flow tables, saved before the cut.
+    let t = Instant::now();
+    let flow_state = if controller {
+        timed(Phase::Flows, "controller", ctl_timeout, c.flows_state()).await?
+    } else {
+        Value::Null
+    };
+    timings.flows_ms = ms(t.elapsed());
+
+    // START_SNAPSHOT at the controller.
+    let t = Instant::now();
+    let epoch = if controller {
+        let v = timed(
+            Phase::Epoch,
+            "controller",
+            ctl_timeout,
+            c.start_epoch(&svc.name),
+        )
+        .await?;
+        v.get("epoch").and_then(Value::as_u64)
+    } else {
+        None
+    };
+    timings.epoch_ms = ms(t.elapsed());
+
+    // Snapshot every VM; handle each VM_PAUSED as it arrives.
+    let t_snap = Instant::now();
+    let deadline =
+        tokio::time::Instant::now() + Duration::from_secs(svc.timeouts.snapshot_s.max(1));
+    let pause_limit = Duration::from_secs(svc.timeouts.pause_s.max(1));
+    let largest = svc.vms.iter().map(|v| v.memory_mb).max().unwrap_or(0);
+    let (tx, mut rx) = mpsc::unbounded_channel::<AgentEvent>();
+    let mut snaps = FuturesUnordered::new();
+    for (vm, a, _) in &ctx.vms {
+        if let Some(p) = progress.get_mut(&vm.name) {
+            p.started = true;
+        }
+        let target = targets.get(&vm.name).cloned().unwrap_or_default();
+        let delay =
+            Duration::from_millis(u64::from(largest - vm.memory_mb) * svc.stagger_ms_per_mb);
+        let tx = tx.clone();
+        let name = vm.name.clone();
+        snaps.push(async move {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            let r = c.snapshot(a, &name, &target, svc.mode, tx).await;
+            (name, r)
+        });
+    }
+    drop(tx);
+    let mut handlers = FuturesUnordered::new();
+    let mut first_pause: Option<Instant> = None;
+    let mut last_pause: Option<Instant> = None;
+    let mut snaps_left = ctx.vms.len();
+    while snaps_left > 0 || !handlers.is_empty() {
+        tokio::select! {
+            biased;
+            Some(ev) = rx.recv() => {
+                if let AgentEvent::VmPaused { vm, .. } = ev {
+                    let Some(p) = progress.get_mut(&vm) else { continue };
+                    if p.paused_at.is_some() { continue; }
+                    let now = Instant::now();
+                    p.paused_at = Some(now);
+                    first_pause.get_or_insert(now);
+                    last_pause = Some(now);
+                    tracing::info!(vm = %vm, "VM_PAUSED");
+                    let Some(a) = ctx.agent(&vm) else { continue };
+                    handlers.push(handle_pause(c, svc, a, vm, now, pause_limit, ctl_timeout));
+                }
+            }
+            Some((vm, r)) = snaps.next() => {
+                snaps_left -= 1;
+                let report = r.map_err(|cause| TcError::Failed { phase: Phase::Snapshot, target: vm.clone(), cause })?;
+                let p = progress.get_mut(&vm).ok_or_else(|| TcError::Config(format!("unknown VM {vm}")))?;
+                if p.paused_at.is_none() {
+                    return Err(TcError::Failed { phase: Phase::Snapshot, target: vm, cause: ClusterError("finished without VM_PAUSED".into()) });
+                }
+                p.unpaused = true;
+                p.report = Some(report);
+            }
+            Some(h) = handlers.next() => {
+                let h: HandleOk = h?;
+                if let Some(p) = progress.get_mut(&h.vm) {
+                    p.handled = true;
+                    p.unpaused = true;
+                    p.advance_ms = h.advance_ms;
+                    p.unpause_ms = h.unpause_ms;
+                    p.advance = h.advance;
+                    p.reinject = h.reinject;
+                }
+            }
+            _ = tokio::time::sleep_until(deadline) => {
+                let waiting: Vec<&String> = progress.iter().filter(|(_, p)| p.report.is_none()).map(|(k, _)| k).collect();
+                return Err(TcError::Timeout { phase: Phase::Snapshot, target: format!("{waiting:?}"), after: Duration::from_secs(svc.timeouts.snapshot_s) });
+            }
+        }
+    }
+    if let Some((vm, _)) = progress.iter().find(|(_, p)| !p.handled) {
+        return Err(TcError::Failed {
+            phase: Phase::Advance,
+            target: vm.clone(),
+            cause: ClusterError("never advanced".into()),
+        });
+    }
+    timings.snapshot_ms = ms(t_snap.elapsed());
+    if let (Some(f), Some(l)) = (first_pause, last_pause) {
+        timings.pause_skew_ms = ms(l - f);
+    }
+    Ok((epoch, flow_state, timings))
+}
+
+struct HandleOk {
+    vm: String,
+    advance_ms: u64,
+    unpause_ms: u64,
+    advance: Value,
+    reinject: Value,
+}
+
+/// VM_PAUSED → ADVANCE_EPOCH → VM_UNPAUSE → REINJECT_PACKETS for one VM.
+async fn handle_pause<C: Cluster>(
+    c: &C,
+    svc: &ServiceFile,
+    agent: &VmServerEntry,
+    vm: String,
+    paused_at: Instant,
+    limit: Duration,
+    ctl_timeout: Duration,
+) -> Result<HandleOk, TcError> {
+    let controller = !svc.controller.is_empty();
+    let work = async {
+        let advance = if controller {
+            timed(Phase::Advance, &vm, ctl_timeout, c.advance(&svc.name, &vm)).await?
+        } else {
+            Value::Null
+        };
+        let advance_ms = ms(paused_at.elapsed());
+        c.unpause(agent, &vm)
+            .await
+            .map_err(|cause| TcError::Failed {
+                phase: Phase::Unpause,
+                target: vm.clone(),
+                cause,
+            })?;
+        let unpause_ms = ms(paused_at.elapsed());
+        let reinject = if controller {
+            timed(
+                Phase::Reinject,
+                &vm,
+                ctl_timeout,
+                c.reinject(&svc.name, &vm),
+            )
+            .await?
+        } else {
+            Value::Null
+        };
+        Ok(HandleOk {
+            vm: vm.clone(),
+            advance_ms,
+            unpause_ms,
+            advance,
+            reinject,
+        })
+    };
+    match tokio::time::timeout(limit, work).await {
+        Ok(r) => r,
+        Err(_) => Err(TcError::Timeout {
+            phase: Phase::Advance,
+            target: vm.clone(),
+            after: limit,
+        }),
+    }
+}
+
+pub(crate) async fn timed<T>(
+    phase: Phase,
+    target: &str,
+    limit: Duration,
+    f: impl std::future::Future<Output = Result<T, ClusterError>>,
+) -> Result<T, TcError> {
+    match tokio::time::timeout(limit, f).await {
+        Err(_) => Err(TcError::Timeout {
+            phase,
+            target: target.into(),
+            after: limit,
+        }),
+        Ok(Err(cause)) => Err(TcError::Failed {
+            phase,
+            target: target.into(),
+            cause,
+        }),
+        Ok(Ok(v)) => Ok(v),
+    }
+}

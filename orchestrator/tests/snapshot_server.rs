@@ -1,0 +1,245 @@
+//! The snapshot server end to end over its control protocol, with fake migration streams.
+
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use viola_orchestrator::snapshot_server::image::fake_image;
+use viola_orchestrator::snapshot_server::store::StoreConfig;
+use viola_orchestrator::snapshot_server::{serve, SnapshotServerClient, Store};
+
+const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+async fn start(
+    dir: &Path,
+) -> (
+    SnapshotServerClient,
+    Arc<Store>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let store = Store::open(dir, LOCAL, StoreConfig::default()).expect("open store");
+    let listener = TcpListener::bind((LOCAL, 0)).await.expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let task = tokio::spawn(serve(listener, store.clone()));
+    (SnapshotServerClient::new(addr), store, task)
+}
+
+async fn send(client: &SnapshotServerClient, port: u16, bytes: &[u8]) {
+    let mut s = TcpStream::connect(client.data_addr(port))
+        .await
+        .expect("connect data port");
+    s.write_all(bytes).await.expect("write");
+    s.shutdown().await.expect("shutdown");
+}
+
+fn body(n: usize, seed: u8) -> Vec<u8> {
+    (0..n)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+#[tokio::test]
+async fn prepare_stream_commit_list_manifest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (c, _store, _t) = start(dir.path()).await;
+    let img1 = fake_image(&body(3_000_000, 1));
+    let img2 = fake_image(&body(10, 2));
+    let p1 = c.prepare("s1", "vm1").await.expect("prepare");
+    let p2 = c.prepare("s1", "vm2").await.expect("prepare");
+    assert_ne!(p1, p2);
+    send(&c, p1, &img1).await;
+    send(&c, p2, &img2).await;
+    let m = c
+        .commit("s1", serde_json::json!({"epoch": 4}), BTreeMap::new())
+        .await
+        .expect("commit");
+    assert_eq!(m.images.len(), 2);
+    assert_eq!(m.images["vm1"].size, img1.len() as u64);
+    assert_eq!(m.images["vm1"].sha256, hex::encode(Sha256::digest(&img1)));
+    assert_eq!(m.images["vm2"].sha256, hex::encode(Sha256::digest(&img2)));
+    assert_eq!(m.meta["epoch"], 4);
+    let on_disk = std::fs::read(dir.path().join("committed/s1/vm1.img")).expect("image file");
+    assert_eq!(on_disk, img1);
+    assert!(dir.path().join("committed/s1/manifest.json").exists());
+    assert!(!dir.path().join("pending/s1").exists());
+    let l = c.list().await.expect("list");
+    assert_eq!(l.committed.len(), 1);
+    assert!(l.pending.is_empty());
+    assert_eq!(c.manifest("s1").await.expect("manifest"), m);
+    // A committed id cannot be reused.
+    assert!(c.prepare("s1", "vm3").await.is_err());
+}
+
+#[tokio::test]
+async fn truncated_stream_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (c, _store, _t) = start(dir.path()).await;
+    let img = fake_image(&body(100_000, 3));
+    let port = c.prepare("s2", "vm1").await.expect("prepare");
+    send(&c, port, &img[..img.len() - 7]).await;
+    let err = c
+        .commit("s2", serde_json::Value::Null, BTreeMap::new())
+        .await
+        .expect_err("must refuse");
+    assert!(err.to_string().contains("truncated"), "{err}");
+    assert!(!dir.path().join("committed/s2").exists());
+    c.abort("s2").await.expect("abort");
+    assert!(!dir.path().join("pending/s2").exists());
+    assert!(c.list().await.expect("list").pending.is_empty());
+}
+
+#[tokio::test]
+async fn wrong_magic_and_short_streams_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (c, _store, _t) = start(dir.path()).await;
+    let mut img = fake_image(b"abc");
+    img[1] = b'X';
+    let port = c.prepare("s3", "vm1").await.expect("prepare");
+    send(&c, port, &img).await;
+    let err = c
+        .commit("s3", serde_json::Value::Null, BTreeMap::new())
+        .await
+        .expect_err("bad magic");
+    assert!(err.to_string().contains("magic"), "{err}");
+    c.abort("s3").await.expect("abort");
+    let port = c.prepare("s4", "vm1").await.expect("prepare");
+    send(&c, port, b"QEV").await;
+    let err = c
+        .commit("s4", serde_json::Value::Null, BTreeMap::new())
+        .await
+        .expect_err("short");
+    assert!(err.to_string().contains("shorter"), "{err}");
+}
+
+#[tokio::test]
+async fn bad_requests_are_errors_not_crashes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (c, _store, _t) = start(dir.path()).await;
+    assert!(c.prepare("../x", "vm1").await.is_err());
+    assert!(c.prepare("s", "a/b").await.is_err());
+    assert!(c
+        .commit("nothing", serde_json::Value::Null, BTreeMap::new())
+        .await
+        .is_err());
+    assert!(c.manifest("nothing").await.is_err());
+    c.prepare("s5", "vm1").await.expect("prepare");
+    assert!(c.prepare("s5", "vm1").await.is_err(), "same image twice");
+    // Garbage line: the server answers with an error and keeps serving.
+    let mut s = TcpStream::connect(&c.addr).await.expect("connect");
+    s.write_all(b"{\"op\":\"fly\"}\n").await.expect("write");
+    let mut buf = vec![0u8; 512];
+    let n = s.read(&mut buf).await.expect("read");
+    let reply: serde_json::Value = serde_json::from_slice(&buf[..n]).expect("json reply");
+    assert_eq!(reply["ok"], false);
+    assert!(c.list().await.is_ok());
+}
+
+#[tokio::test]
+async fn crash_leaves_nothing_committed_and_restart_clears_pending() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let (c, _store, task) = start(dir.path()).await;
+        let img = fake_image(&body(1000, 4));
+        let p = c.prepare("done", "vm1").await.expect("prepare");
+        send(&c, p, &img).await;
+        c.commit("done", serde_json::Value::Null, BTreeMap::new())
+            .await
+            .expect("commit");
+        // An image half received when the "crash" happens.
+        let p = c.prepare("half", "vm1").await.expect("prepare");
+        let mut s = TcpStream::connect(c.data_addr(p)).await.expect("connect");
+        s.write_all(&img[..500]).await.expect("write");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert!(dir.path().join("pending/half/vm1.img").exists());
+        // A manifest left behind in pending/ by a commit interrupted before its rename.
+        std::fs::write(dir.path().join("pending/half/manifest.json"), b"{}").expect("write");
+        task.abort();
+    }
+    let store = Store::open(dir.path(), LOCAL, StoreConfig::default()).expect("reopen");
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("pending"))
+            .expect("pending dir")
+            .count(),
+        0
+    );
+    let l = store.list().expect("list");
+    assert_eq!(l.committed.len(), 1);
+    assert_eq!(l.committed[0].snapshot_id, "done");
+    assert!(store.manifest("half").is_err());
+}
+
+#[tokio::test]
+async fn copy_verifies_and_serve_streams_back() {
+    let da = tempfile::tempdir().expect("tempdir");
+    let db = tempfile::tempdir().expect("tempdir");
+    let (a, _sa, _ta) = start(da.path()).await;
+    let (b, _sb, _tb) = start(db.path()).await;
+    let img = fake_image(&body(2_000_000, 5));
+    let p = a.prepare("s6", "vm1").await.expect("prepare");
+    send(&a, p, &img).await;
+    let ma = a
+        .commit("s6", serde_json::json!({"k": "v"}), BTreeMap::new())
+        .await
+        .expect("commit");
+    let mb = a.copy("s6", &b.addr, None).await.expect("copy");
+    assert_eq!(mb.images, ma.images);
+    assert_eq!(mb.meta, ma.meta);
+    assert_eq!(
+        b.manifest("s6").await.expect("manifest on b").images,
+        ma.images
+    );
+    let renamed = a
+        .copy("s6", &b.addr, Some("s6.from-a"))
+        .await
+        .expect("copy as");
+    assert_eq!(renamed.snapshot_id, "s6.from-a");
+    assert!(
+        a.copy("s6", &b.addr, None).await.is_err(),
+        "copying onto a committed id"
+    );
+
+    // The receiving side refuses a commit whose hashes differ from what it was promised.
+    let p = b.prepare("s7", "vm1").await.expect("prepare");
+    send(&b, p, &img).await;
+    let mut wrong = BTreeMap::new();
+    wrong.insert("vm1".to_string(), "00".repeat(32));
+    let err = b
+        .commit("s7", serde_json::Value::Null, wrong)
+        .await
+        .expect_err("hash mismatch");
+    assert!(err.to_string().contains("sha256"), "{err}");
+    // Copying something that does not exist fails and leaves nothing pending remotely.
+    assert!(a.copy("nope", &b.addr, None).await.is_err());
+
+    // serve: the server connects to a listener (a restoring QEMU) and writes the image.
+    let l = TcpListener::bind((LOCAL, 0)).await.expect("bind");
+    let to = l.local_addr().expect("addr").to_string();
+    let rx = tokio::spawn(async move {
+        let (mut s, _) = l.accept().await.expect("accept");
+        let mut v = Vec::new();
+        s.read_to_end(&mut v).await.expect("read");
+        v
+    });
+    let n = b.serve("s6", "vm1", &to).await.expect("serve");
+    assert_eq!(n, img.len() as u64);
+    assert_eq!(rx.await.expect("join"), img);
+    assert!(b.serve("s6", "vm9", &to).await.is_err());
+}
+
+#[tokio::test]
+async fn abort_closes_data_ports() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (c, _store, _t) = start(dir.path()).await;
+    let p = c.prepare("s8", "vm1").await.expect("prepare");
+    c.abort("s8").await.expect("abort");
+    c.abort("s8").await.expect("abort is idempotent");
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert!(
+        TcpStream::connect(c.data_addr(p)).await.is_err(),
+        "port still open after abort"
+    );
+    assert!(!dir.path().join("pending/s8").exists());
+}

@@ -1,0 +1,352 @@
+//! The transaction controller end to end with real components: two snapshot servers and
+//! two VM agents (sites a and b) in-process, a real QEMU guest, and a small fake
+//! controller speaking the REST API over HTTP. Fails — never skips — without QEMU or the
+//! guest.
+
+use serde_json::{json, Value};
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+use viola_orchestrator::agent::{self, Agent, AgentClient, AgentConfig};
+use viola_orchestrator::guest::{build, GuestSpec};
+use viola_orchestrator::snapshot_server::{self, store::StoreConfig, SnapshotServerClient, Store};
+use viola_orchestrator::tc::{self, Phase, RealCluster, ServiceFile, SnapshotOptions, TcError};
+
+const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+#[derive(Default)]
+struct FakeController {
+    calls: Mutex<Vec<(String, String, Value)>>,
+    fail_advance: AtomicBool,
+}
+
+impl FakeController {
+    fn answer(&self, method: &str, path: &str, body: &Value) -> (u16, Value) {
+        self.calls
+            .lock()
+            .unwrap()
+            .push((method.into(), path.into(), body.clone()));
+        match (method, path) {
+            ("POST", "/api/v1/snapshot/services") => (201, json!({"name": "demo"})),
+            ("GET", "/api/v1/flows/state") => {
+                (200, json!({"format": "viola.flow-state/1", "switches": []}))
+            }
+            ("POST", "/api/v1/flows/state") => (200, json!({"restored": 0})),
+            ("POST", "/api/v1/snapshot/demo/epochs") => {
+                (200, json!({"service": "demo", "epoch": 7}))
+            }
+            ("POST", "/api/v1/snapshot/demo/vms/vm1/advance")
+                if self.fail_advance.load(Ordering::SeqCst) =>
+            {
+                (503, json!({"error": "switch 1 disconnected"}))
+            }
+            ("POST", "/api/v1/snapshot/demo/vms/vm1/advance") => {
+                (200, json!({"epoch": 7, "deleted_rules": 1}))
+            }
+            ("POST", "/api/v1/snapshot/demo/vms/vm1/reinject") => (200, json!({"reinjected": 0})),
+            ("POST", "/api/v1/snapshot/demo/abort") => (200, json!({"aborted": true})),
+            ("GET", "/api/v1/snapshot/demo") => (200, json!({"name": "demo"})),
+            _ => (404, json!({"error": "no route"})),
+        }
+    }
+
+    fn paths(&self) -> Vec<String> {
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(m, p, _)| format!("{m} {p}"))
+            .collect()
+    }
+}
+
+async fn serve_controller(l: TcpListener, ctl: Arc<FakeController>) {
+    loop {
+        let Ok((s, _)) = l.accept().await else { return };
+        let ctl = ctl.clone();
+        tokio::spawn(async move {
+            let (rd, mut wr) = s.into_split();
+            let mut rd = BufReader::new(rd);
+            loop {
+                let mut line = String::new();
+                if rd.read_line(&mut line).await.unwrap_or(0) == 0 {
+                    return;
+                }
+                let mut parts = line.split_whitespace();
+                let method = parts.next().unwrap_or("").to_string();
+                let path = parts.next().unwrap_or("").to_string();
+                let mut len = 0usize;
+                loop {
+                    let mut h = String::new();
+                    if rd.read_line(&mut h).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    if h == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                        len = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0u8; len];
+                if rd.read_exact(&mut body).await.is_err() {
+                    return;
+                }
+                let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                let (code, reply) = ctl.answer(&method, &path, &body);
+                let text = reply.to_string();
+                let resp = format!(
+                    "HTTP/1.1 {code} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{text}",
+                    text.len()
+                );
+                if wr.write_all(resp.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+async fn start_server(dir: &Path) -> String {
+    let store = Store::open(dir, LOCAL, StoreConfig::default()).expect("store");
+    let l = TcpListener::bind((LOCAL, 0)).await.expect("bind");
+    let addr = l.local_addr().expect("addr").to_string();
+    tokio::spawn(snapshot_server::serve(l, store));
+    addr
+}
+
+async fn start_agent(dir: &Path) -> (String, Arc<Agent>) {
+    let a = Agent::new(AgentConfig::new(dir)).expect("agent");
+    let l = TcpListener::bind((LOCAL, 0)).await.expect("bind");
+    let addr = l.local_addr().expect("addr").to_string();
+    tokio::spawn(agent::serve(l, a.clone()));
+    (addr, a)
+}
+
+fn ticks(log: &Path) -> Vec<u64> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix("viola-guest: tick ")
+                .and_then(|n| n.trim().parse().ok())
+        })
+        .collect()
+}
+
+async fn wait_ticks(log: &Path, at_least: u64) -> u64 {
+    let t0 = Instant::now();
+    loop {
+        if let Some(&t) = ticks(log).last() {
+            if t >= at_least {
+                return t;
+            }
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(90),
+            "no tick {at_least} in {}",
+            log.display()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tc_snapshots_aborts_and_restores_at_another_site() {
+    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("viola-guest");
+    let guest =
+        build(&GuestSpec::debian(&cache)).unwrap_or_else(|e| panic!("cannot build the guest: {e}"));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ss_a = start_server(&tmp.path().join("ss-a")).await;
+    let ss_b = start_server(&tmp.path().join("ss-b")).await;
+    let (ag_a, agent_a) = start_agent(&tmp.path().join("run-a")).await;
+    let (ag_b, agent_b) = start_agent(&tmp.path().join("run-b")).await;
+    let ctl = Arc::new(FakeController::default());
+    let l = TcpListener::bind((LOCAL, 0)).await.expect("bind");
+    let ctl_url = format!("http://{}", l.local_addr().expect("addr"));
+    tokio::spawn(serve_controller(l, ctl.clone()));
+
+    let file = tmp.path().join("svc.toml");
+    std::fs::write(
+        &file,
+        format!(
+            r#"
+name = "demo"
+controller = "{ctl_url}"
+[timeouts]
+pause_s = 20
+[sites.b]
+dpid_map = {{ "0000000000000001" = "0000000000000002" }}
+[[snapshot_servers]]
+name = "ss-a"
+address = "{ss_a}"
+site = "a"
+[[snapshot_servers]]
+name = "ss-b"
+address = "{ss_b}"
+site = "b"
+[[vm_servers]]
+name = "vms-a1"
+agent = "{ag_a}"
+site = "a"
+[[vm_servers]]
+name = "vms-b1"
+agent = "{ag_b}"
+site = "b"
+[[vms]]
+name = "vm1"
+server = "vms-a1"
+snapshot_server = "ss-a"
+memory_mb = 128
+kernel = "{}"
+initrd = "{}"
+append = "console=ttyS0 quiet viola.ip=10.0.0.1/8"
+mac = "52:54:00:00:00:01"
+ip = "10.0.0.1"
+dpid = "0000000000000001"
+port = 1
+"#,
+            guest.kernel.display(),
+            guest.initrd.display()
+        ),
+    )
+    .expect("write service file");
+    let svc = ServiceFile::load(&file).expect("service file");
+    let c = RealCluster::new(&svc.controller, Duration::from_secs(10)).expect("cluster");
+
+    let up = tc::ops::up(&c, &svc).await.expect("up");
+    assert!(ctl
+        .paths()
+        .contains(&"POST /api/v1/snapshot/services".to_string()));
+    let serial = PathBuf::from(&up.vms[0].serial_log);
+    wait_ticks(&serial, 1).await;
+
+    // 1. The controller fails ADVANCE_EPOCH: everything is aborted and the guest runs on.
+    ctl.fail_advance.store(true, Ordering::SeqCst);
+    let e = tc::snapshot(
+        &c,
+        &svc,
+        &SnapshotOptions {
+            snapshot_id: Some("bad".into()),
+        },
+    )
+    .await
+    .expect_err("must abort");
+    assert!(
+        matches!(
+            e,
+            TcError::Failed {
+                phase: Phase::Advance,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(ctl
+        .paths()
+        .contains(&"POST /api/v1/snapshot/demo/abort".to_string()));
+    let a = AgentClient::new(ag_a.clone());
+    let t0 = Instant::now();
+    loop {
+        let st = a.status().await.expect("status");
+        if st.iter().any(|s| s.vm == "vm1" && s.status == "running") {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "guest left paused after abort: {st:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let before = ticks(&serial).last().copied().unwrap_or(0);
+    wait_ticks(&serial, before + 2).await;
+    let listing = SnapshotServerClient::new(ss_a.clone())
+        .list()
+        .await
+        .expect("list");
+    assert!(
+        listing.committed.is_empty() && listing.pending.is_empty(),
+        "{listing:?}"
+    );
+
+    // 2. A good snapshot.
+    ctl.fail_advance.store(false, Ordering::SeqCst);
+    let at_snapshot = ticks(&serial).last().copied().unwrap_or(0);
+    let rec = tc::snapshot(
+        &c,
+        &svc,
+        &SnapshotOptions {
+            snapshot_id: Some("good".into()),
+        },
+    )
+    .await
+    .expect("snapshot");
+    assert_eq!(rec.epoch, Some(7));
+    let v = &rec.vms["vm1"];
+    assert!(v.size > 1_000_000 && v.sha256.len() == 64, "{v:?}");
+    assert!(v.downtime_ms.is_some());
+    assert!(v
+        .command_line
+        .iter()
+        .any(|a| a.contains("mac=52:54:00:00:00:01")));
+    let p = ctl.paths();
+    let adv = p
+        .iter()
+        .rposition(|x| x.ends_with("/vms/vm1/advance"))
+        .expect("advance");
+    let rei = p
+        .iter()
+        .rposition(|x| x.ends_with("/vms/vm1/reinject"))
+        .expect("reinject");
+    assert!(adv < rei);
+    println!(
+        "tc snapshot: total {} ms (snapshot {} ms, commit {} ms); vm1 paused {} ms, QEMU downtime {:?} ms, advance answered {} ms after VM_PAUSED",
+        rec.timings.total_ms, rec.timings.snapshot_ms, rec.timings.commit_ms, v.paused_ms, v.downtime_ms, v.advance_ms
+    );
+
+    // 3. Restore at site b (the original keeps running at a).
+    let r = tc::restore(&c, &svc, &rec, "b").await.expect("restore");
+    assert_eq!(r.placement["vm1"], "vms-b1");
+    let flows = ctl
+        .calls
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|(m, p, _)| m == "POST" && p == "/api/v1/flows/state")
+        .cloned();
+    let (_, _, body) = flows.expect("flow state restored");
+    assert_eq!(body["map"]["0000000000000001"], "0000000000000002");
+    assert_eq!(body["document"]["format"], "viola.flow-state/1");
+    let b = AgentClient::new(ag_b.clone());
+    let st = b.status().await.expect("status b");
+    let restored = st.iter().find(|s| s.vm == "vm1").expect("vm1 at b");
+    assert_eq!(restored.status, "running");
+    let rlog = PathBuf::from(&restored.serial_log);
+    let t = wait_ticks(&rlog, 0).await;
+    let first = ticks(&rlog).first().copied().expect("tick");
+    assert!(
+        first >= at_snapshot,
+        "restored guest restarted: first tick {first} < {at_snapshot}"
+    );
+    wait_ticks(&rlog, t + 1).await;
+    println!(
+        "tc restore at b: copy {} ms, start {} ms, resume {} ms, total {} ms",
+        r.copy_ms, r.start_ms, r.resume_ms, r.total_ms
+    );
+    assert!(SnapshotServerClient::new(ss_b)
+        .manifest("good")
+        .await
+        .is_ok());
+
+    assert!(tc::ops::down(&c, &svc).await.is_empty());
+    assert!(a.status().await.expect("status").is_empty());
+    assert!(b.status().await.expect("status").is_empty());
+    agent_a.stop_all().await;
+    agent_b.stop_all().await;
+}
