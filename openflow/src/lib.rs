@@ -41,6 +41,7 @@ pub mod neutral;
 pub mod oxm;
 pub mod packet;
 pub mod port;
+mod text;
 pub mod v10;
 pub mod v13;
 mod version;

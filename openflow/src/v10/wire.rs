@@ -157,14 +157,10 @@ pub(crate) fn patch_u16(out: &mut [u8], at: usize, v: u16) {
 
 /// A NUL-padded fixed-width string field as text (up to the first NUL, lossy UTF-8).
 pub(crate) fn c_string(b: &[u8]) -> String {
-    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-    String::from_utf8_lossy(&b[..end]).into_owned()
+    crate::text::read_fixed(b)
 }
 
-/// Writes `s` into a NUL-padded field of `width` bytes (truncated to leave one NUL).
+/// Writes `s` into a NUL-padded field of `width` bytes (cut at a character boundary).
 pub(crate) fn put_c_string(out: &mut Vec<u8>, s: &str, width: usize) {
-    let b = s.as_bytes();
-    let n = b.len().min(width.saturating_sub(1));
-    out.extend_from_slice(&b[..n]);
-    out.put_zeros(width - n);
+    crate::text::write_fixed(out, s, width);
 }

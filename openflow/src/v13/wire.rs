@@ -128,14 +128,7 @@ pub fn mac(i: &[u8]) -> Res<'_, MacAddr> {
 /// A fixed-width, NUL-padded string (`char name[16]`…): the bytes up to the first NUL.
 pub fn fixed_str(i: &[u8], n: usize) -> Res<'_, String> {
     let (i, b) = take(n)(i)?;
-    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
-    let mut s = String::from_utf8_lossy(&b[..end]).into_owned();
-    // Invalid UTF-8 becomes U+FFFD (3 bytes); keep the result within the field so it
-    // encodes again.
-    while s.len() > n {
-        s.pop();
-    }
-    Ok((i, s))
+    Ok((i, crate::text::read_fixed(b)))
 }
 
 /// Splits a TLV whose 16-bit length sits at offset 2: returns (tlv, rest). The length must
@@ -222,8 +215,7 @@ pub fn put_fixed_str(out: &mut Vec<u8>, s: &str, n: usize) -> Result<(), EncodeE
             s.len()
         )));
     }
-    out.extend_from_slice(s.as_bytes());
-    put_zeros(out, n - s.len());
+    crate::text::write_fixed(out, s, n);
     Ok(())
 }
 
