@@ -285,6 +285,11 @@ impl Match {
         Match { fields: fields.into_iter().collect() }
     }
 
+    /// A match holding exactly this list (no copy: the decoder's hot path).
+    pub fn from_smallvec(fields: SmallVec<[OxmField; 4]>) -> Self {
+        Match { fields }
+    }
+
     /// The fields in order.
     pub fn fields(&self) -> &[OxmField] {
         &self.fields

@@ -299,7 +299,7 @@ pub fn decode_match<'a>(src: &Bytes, i: &'a [u8]) -> Res<'a, Match> {
             Err(e) => return wire::fail(e),
         }
     }
-    Ok((&i[padded..], Match::from_fields(fields)))
+    Ok((&i[padded..], Match::from_smallvec(fields)))
 }
 
 /// Appends an `ofp_match` with its padding.
