@@ -5,7 +5,8 @@ use std::time::Instant;
 
 use prometheus::IntCounter;
 
-use crate::connection::{Counts, ALL_KINDS};
+use crate::connection::Counts;
+use openflow::MessageKind;
 use crate::context::LocalSwitch;
 use crate::controller::Published;
 use crate::{Context, Controller, Event};
@@ -53,8 +54,8 @@ fn reborrow<'s>(l: &'s mut Option<&mut dyn LocalSwitch>) -> Option<&'s mut dyn L
 
 /// Counters per message kind, resolved on first use (so only kinds seen are exposed).
 struct KindCounters {
-    rx: [OnceLock<IntCounter>; ALL_KINDS.len()],
-    tx: [OnceLock<IntCounter>; ALL_KINDS.len()],
+    rx: [OnceLock<IntCounter>; MessageKind::ALL.len()],
+    tx: [OnceLock<IntCounter>; MessageKind::ALL.len()],
 }
 
 fn kind_counters() -> &'static KindCounters {

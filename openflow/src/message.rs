@@ -51,6 +51,45 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
+    /// Every kind, in declaration order (`ALL[k as usize] == k`), e.g. for per-kind
+    /// counters kept in an array.
+    pub const ALL: [MessageKind; 31] = {
+        use MessageKind::*;
+        [
+            Hello,
+            Error,
+            EchoRequest,
+            EchoReply,
+            Experimenter,
+            FeaturesRequest,
+            FeaturesReply,
+            GetConfigRequest,
+            GetConfigReply,
+            SetConfig,
+            PacketIn,
+            FlowRemoved,
+            PortStatus,
+            PacketOut,
+            FlowMod,
+            GroupMod,
+            PortMod,
+            TableMod,
+            StatsRequest,
+            StatsReply,
+            BarrierRequest,
+            BarrierReply,
+            QueueGetConfigRequest,
+            QueueGetConfigReply,
+            RoleRequest,
+            RoleReply,
+            GetAsyncRequest,
+            GetAsyncReply,
+            SetAsync,
+            MeterMod,
+            Unknown,
+        ]
+    };
+
     /// The spec's name without the `OFPT_` prefix (`PACKET_IN`…), used as a metric label.
     pub const fn name(self) -> &'static str {
         use MessageKind::*;
@@ -244,3 +283,15 @@ neutral!(ErrorMsg, lower_error, lift_error);
 neutral!(StatsRequest, lower_stats_request, lift_stats_request);
 neutral!(StatsReply, lower_stats_reply, lift_stats_reply);
 neutral!(Control, lower_control, lift_control);
+
+#[cfg(test)]
+mod tests {
+    use super::MessageKind;
+
+    #[test]
+    fn all_kinds_are_in_declaration_order() {
+        for (i, k) in MessageKind::ALL.iter().enumerate() {
+            assert_eq!(*k as usize, i, "{k:?}");
+        }
+    }
+}

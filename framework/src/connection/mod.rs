@@ -28,7 +28,7 @@ use openflow::{
     PortStatus, Version,
 };
 
-pub use counts::{Counts, ALL_KINDS};
+pub use counts::Counts;
 use pending::{Pending, PendingKind, PendingTable, SentRing};
 pub use wire::FeaturesFixed;
 
