@@ -1,40 +1,32 @@
 #!/usr/bin/env bash
 # Suite: `viola lab` end to end as a user types it — up, pingall (text and JSON), exec,
-# exit codes, errors, down — on real Open vSwitch with ovs-testcontroller as the controller.
-# Needs root; VIOLA_BIN names the binary (default target/debug/viola).
+# exit codes, errors, down — on real Open vSwitch with `viola run` (topology,l2-learning)
+# as the controller. Needs root; VIOLA_BIN names the binary (default target/debug/viola).
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+SELF=$(realpath "$0")
+cd "$(dirname "$SELF")/../.."
+. scripts/suites/lib/viola.sh
 
 # Run in a fresh network namespace: only one userspace-datapath ovs-vswitchd can run per
 # namespace, and another may run on this machine.
-if [ -z "${VIOLA_SUITE_NETNS:-}" ]; then
-    ns=vtns-$$-labcli
-    ip netns add "$ns"
-    ip -n "$ns" link set lo up
-    rc=0
-    VIOLA_SUITE_NETNS=$ns ip netns exec "$ns" bash "$0" || rc=$?
-    ip netns del "$ns" 2>/dev/null || true
-    exit $rc
-fi
+in_fresh_netns labcli "$SELF" "$@"
+require_tools ip ovs-vsctl ovs-vswitchd ovsdb-server ping python3
 P=vt9-   # name prefix of this suite's lab
 VIOLA=${VIOLA_BIN:-target/debug/viola}
 [ -x "$VIOLA" ] || { echo "FAIL: $VIOLA not built"; exit 1; }
 RUN=$(mktemp -d /run/viola-lab-cli.XXXXXX)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-TC_PID=
+PORT=$(free_port)
+API=$(free_port)
 
 finish() {
     "$VIOLA" lab down --prefix $P --run-dir "$RUN" >/dev/null 2>&1 || true
-    [ -n "$TC_PID" ] && kill "$TC_PID" 2>/dev/null || true
+    stop_viola
     rm -rf "$RUN"
 }
 trap finish EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-OVS_RUNDIR=$RUN ovs-testcontroller "ptcp:$PORT:127.0.0.1" --unixctl="$RUN/tc.ctl" \
-    --log-file="$RUN/tc.log" >/dev/null 2>&1 &
-sleep 0.3
-TC_PID=$!
+start_viola "$PORT" "$API" "$RUN/viola.log"
 
 # Errors first: no lab yet.
 if "$VIOLA" lab pingall --run-dir "$RUN" 2>"$RUN/err.txt"; then fail "pingall without a lab succeeded"; fi
@@ -45,10 +37,15 @@ grep -q "bad topology" "$RUN/err.txt" || fail "unclear error: $(cat "$RUN/err.tx
 rm -f "$RUN/err.txt"
 
 "$VIOLA" lab up --topo tree,2,2 --controller "127.0.0.1:$PORT" --private --prefix $P --run-dir "$RUN" --wait 20
+# The controller sees the three bridges and the two links (each listed in both directions).
+for _ in $(seq 50); do [ "$(count_links "$API")" = 4 ] && break; sleep 0.2; done
+[ "$(count_links "$API")" = 4 ] || fail "GET /api/v1/topology: $(http_get "http://127.0.0.1:$API/api/v1/topology")"
+sleep 0.7   # host ports flood once settled (topology app: port_settle_ms = 500)
 [ -f "$RUN/state.json" ] || fail "no state file"
 out=$("$VIOLA" lab pingall --run-dir "$RUN")
 echo "$out"
 echo "$out" | grep -q '^\*\*\* Results: 0% dropped (12/12 received)$' || fail "pingall: $out"
+[ "$(metric_sum "$API" viola_packet_in_total)" -gt 0 ] || fail "viola saw no packet-in"
 json=$("$VIOLA" lab pingall --json --run-dir "$RUN")
 echo "$json" | python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["sent"]==12 and r["received"]==12, r' \
     || fail "pingall --json: $json"

@@ -5,90 +5,18 @@
 //! Tests share one mutex (they start OVS daemons and namespaces) and each uses its own name
 //! prefix and run directory, so even a crashed test does not disturb the next.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use viola_testbed::lab::isolate::{self, free_port, leftovers};
 use viola_testbed::lab::{self, DaemonPolicy, Lab, LabConfig, OfVersions, OvsDaemons};
 use viola_testbed::topo::Topology;
 
-static SERIAL: Mutex<()> = Mutex::new(());
-
-/// Set in the child process that runs one test's body inside its own network namespace.
-const IN_NETNS: &str = "VIOLA_LAB_TEST_NETNS";
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Fails the test (never skips) if the environment cannot run real labs.
-fn require_environment() {
-    assert!(
-        lab::is_root(),
-        "lab tests need root (network namespaces, veths, Open vSwitch); run as root"
-    );
-    for tool in [
-        "ovsdb-server",
-        "ovs-vswitchd",
-        "ovs-vsctl",
-        "ovs-ofctl",
-        "ovs-testcontroller",
-        "ip",
-        "ping",
-        "ethtool",
-        "iperf3",
-    ] {
-        assert!(
-            lab::have_tool(tool),
-            "`{tool}` is missing: run scripts/install-deps.sh"
-        );
-    }
-}
-
-/// Runs `body` in a fresh network namespace: re-runs this test binary (only test `name`)
-/// under `ip netns exec`. Only one `ovs-vswitchd` with netdev bridges can run per network
-/// namespace, so this keeps the tests independent of any OVS running on the machine (and
-/// everything they create disappears with the namespace even if a test crashes).
+/// Runs `body` in a fresh network namespace (see `viola_testbed::lab::isolate`); these
+/// tests also need `ovs-testcontroller` and `iperf3`.
 fn isolated(name: &str, body: fn()) {
-    if std::env::var_os(IN_NETNS).is_some() {
-        body();
-        return;
-    }
-    let _g = serial();
-    // Other processes on this machine may run these tests too (same host namespace names).
-    let lock_path = "/run/viola-lab-tests.lock";
-    let lock = std::fs::File::create(lock_path).expect("create /run/viola-lab-tests.lock");
-    lock.lock().expect("lock /run/viola-lab-tests.lock");
-    require_environment();
-    let ns = format!("vtns-{}-{name}", std::process::id());
-    text(&["ip", "netns", "add", &ns]);
-    text(&["ip", "-n", &ns, "link", "set", "lo", "up"]);
-    let exe = std::env::current_exe().expect("path of this test binary");
-    let out = Command::new("ip")
-        .args(["netns", "exec", &ns])
-        .arg(exe)
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
-        .env(IN_NETNS, &ns)
-        .stdin(Stdio::null())
-        .output()
-        .expect("re-run the test in its namespace");
-    let _ = Command::new("ip").args(["netns", "del", &ns]).status();
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success() && log.contains("1 passed"),
-        "{name} failed in network namespace {ns}:\n{log}"
-    );
-}
-
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind a free port on 127.0.0.1");
-    l.local_addr().expect("local addr").port()
+    isolate::isolated_with(name, &["ovs-testcontroller", "iperf3"], body);
 }
 
 /// `ovs-testcontroller` (a learning switch) listening on 127.0.0.1:PORT, killed on drop.
@@ -146,47 +74,6 @@ fn config(dir: &Path, prefix: &str, controller: &TestController) -> LabConfig {
         daemons: DaemonPolicy::Private,
         ..LabConfig::default()
     }
-}
-
-fn text(cmd: &[&str]) -> String {
-    let out = Command::new(cmd[0])
-        .args(&cmd[1..])
-        .output()
-        .expect("run a command");
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Everything named with `prefix` that still exists: links, namespaces (and bridges of the
-/// OVS instance in `run_dir`, if it runs).
-fn leftovers(prefix: &str, ovs_db: Option<&Path>) -> Vec<String> {
-    let mut left: Vec<String> = text(&["ip", "-o", "link", "show"])
-        .lines()
-        .filter_map(|l| l.split(": ").nth(1))
-        .map(|n| n.split('@').next().unwrap_or(n).to_string())
-        .filter(|n| n.starts_with(prefix))
-        .collect();
-    left.extend(
-        text(&["ip", "netns", "list"])
-            .lines()
-            .filter_map(|l| l.split_whitespace().next())
-            .filter(|n| n.starts_with(prefix))
-            .map(|n| format!("netns {n}")),
-    );
-    if let Some(db) = ovs_db {
-        let db = format!("--db=unix:{}", db.display());
-        left.extend(
-            text(&["ovs-vsctl", &db, "list-br"])
-                .lines()
-                .filter(|b| b.starts_with(prefix))
-                .map(|b| format!("bridge {b}")),
-        );
-    }
-    left
 }
 
 /// The last lines of the OVS and controller logs in `dir`, for failure messages.

@@ -1,27 +1,36 @@
-//! Mininet as a user runs it: `mn --switch ovs,datapath=user,protocols=OpenFlow13
-//! --controller remote,… --topo tree,depth=2,fanout=2 --test pingall` against a controller on
-//! 127.0.0.1. For now the controller is `ovs-testcontroller` (a learning switch); the lead
-//! swaps in `viola run` once it exists.
+//! Mininet as a user runs it, against Viola: `mn --switch ovs,datapath=user,protocols=P
+//! --controller remote,ip=127.0.0.1,port=PORT --topo T --test pingall` with the controller
+//! in-process (the registry's `topology,l2-learning`, as `viola run` builds it), for
+//! tree,depth=2,fanout=2 over OpenFlow 1.3 and linear,4 over OpenFlow 1.0. Mininet must
+//! print "0% dropped", and the packet-ins prove Viola did the forwarding (the bridges are in
+//! secure fail mode). scripts/suites/20-mininet-viola.sh does the same with the `viola run`
+//! binary.
 //!
-//! Needs root, Mininet, Open vSwitch and ovs-testcontroller; FAILS with the reason when one
-//! is missing. Mininet wants the OVS daemons on Debian's default paths: if they run, the test
-//! uses them; if not, it starts them with scripts/ovs-default.sh inside a fresh network
-//! namespace (one userspace-datapath ovs-vswitchd per namespace) and stops them afterwards.
-//! `mn -c` (run only after a failure) deletes /tmp/*.log and /tmp/*.out, so nothing of ours
-//! lives there.
+//! Needs root, Mininet and Open vSwitch; FAILS with the reason when one is missing. Mininet
+//! wants the OVS daemons on Debian's default paths: if they run already (the machine's own
+//! OVS), the test uses them in this namespace; if not, it runs in a fresh network namespace
+//! (one userspace-datapath ovs-vswitchd per namespace) where it starts them with
+//! scripts/ovs-default.sh and stops them afterwards. `mn -c` (run only after a failure)
+//! deletes /tmp/*.log and /tmp/*.out, so nothing of ours lives there.
 
-use std::net::TcpListener;
+mod net_support;
+
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
-use viola_testbed::lab::{self, Ovs};
+use net_support::{figure, Viola};
+use viola_testbed::lab::isolate::{self, in_isolated_netns, require_environment};
+use viola_testbed::lab::Ovs;
+
+const MN_TOOLS: &[&str] = &["mn", "ovs-vsctl", "ovs-vswitchd", "ovsdb-server", "ip"];
 
 fn script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/ovs-default.sh")
 }
 
-/// System OVS daemons for the test's lifetime; stopped on drop only if we started them.
+/// OVS daemons on the default paths for the test's lifetime; stopped on drop only if we
+/// started them.
 struct DefaultOvs {
     started: bool,
 }
@@ -58,15 +67,6 @@ impl Drop for DefaultOvs {
     }
 }
 
-struct Controller(Child);
-
-impl Drop for Controller {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn mn_clean() {
     let _ = Command::new("mn")
         .arg("-c")
@@ -82,107 +82,40 @@ fn dropped_percent(output: &str) -> Option<u32> {
     after.split('%').next()?.trim().parse().ok()
 }
 
-/// Set in the child process that runs the test inside its own network namespace.
-const IN_NETNS: &str = "VIOLA_MN_TEST_NETNS";
-const TEST_NAME: &str = "mininet_tree_2_2_pingall_against_a_remote_controller";
-
-#[test]
-fn mininet_tree_2_2_pingall_against_a_remote_controller() {
-    if std::env::var_os(IN_NETNS).is_some() {
-        run_mininet();
+/// Runs `body` where Mininet can use default-path OVS daemons: here if the machine's own
+/// OVS runs, else in a fresh network namespace.
+fn with_default_ovs(name: &str, body: fn()) {
+    if in_isolated_netns() {
+        body();
         return;
     }
-    assert!(lab::is_root(), "the Mininet test needs root; run as root");
-    for tool in [
-        "mn",
-        "ovs-vsctl",
-        "ovs-vswitchd",
-        "ovsdb-server",
-        "ovs-testcontroller",
-        "ip",
-    ] {
-        assert!(
-            lab::have_tool(tool),
-            "`{tool}` is missing: run scripts/install-deps.sh"
-        );
-    }
-    // The lab tests take the same lock: `mn` kills every ovs-testcontroller it sees.
-    let lock = std::fs::File::create("/run/viola-lab-tests.lock").expect("create lock file");
-    lock.lock().expect("lock /run/viola-lab-tests.lock");
     if Ovs::system().is_up() {
-        // The machine's own OVS runs: use it, as a user would.
-        run_mininet();
+        let _g = isolate::serial();
+        // `mn` kills controllers it does not know and the lab tests share the machine.
+        let lock = std::fs::File::create(isolate::LOCK_FILE).expect("create the lock file");
+        lock.lock().expect("lock the lab tests' lock file");
+        require_environment(MN_TOOLS);
+        body();
         return;
     }
-    // Otherwise run daemons and Mininet in a fresh network namespace: only one ovs-vswitchd
-    // with userspace bridges can run per namespace, and another may run on this machine.
-    let ns = format!("vtns-{}-mininet", std::process::id());
-    let ip = |args: &[&str]| {
-        let st = Command::new("ip").args(args).status().expect("run ip");
-        assert!(st.success(), "ip {args:?} failed");
-    };
-    ip(&["netns", "add", &ns]);
-    ip(&["-n", &ns, "link", "set", "lo", "up"]);
-    let out = Command::new("ip")
-        .args(["netns", "exec", &ns])
-        .arg(std::env::current_exe().expect("test binary path"))
-        .args([TEST_NAME, "--exact", "--nocapture", "--test-threads=1"])
-        .env(IN_NETNS, &ns)
-        .stdin(Stdio::null())
-        .output()
-        .expect("re-run the test in its namespace");
-    let _ = Command::new("ip").args(["netns", "del", &ns]).status();
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success() && log.contains("1 passed"),
-        "Mininet test failed in namespace {ns}:\n{log}"
-    );
+    isolate::isolated_with(name, MN_TOOLS, body);
 }
 
-fn run_mininet() {
+fn run_mininet(topo: &str, protocols: &str, pairs: usize) {
     let _ovs = DefaultOvs::ensure();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .expect("free port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let dir = tempfile::Builder::new()
-        .prefix("viola-mn-test-")
-        .tempdir_in("/run")
-        .expect("temp dir");
-    let child = Command::new("ovs-testcontroller")
-        .arg(format!("ptcp:{port}:127.0.0.1"))
-        .arg(format!("--unixctl={}", dir.path().join("tc.ctl").display()))
-        .arg(format!(
-            "--log-file={}",
-            dir.path().join("tc.log").display()
-        ))
-        .env("OVS_RUNDIR", dir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start ovs-testcontroller");
-    let _controller = Controller(child);
-    std::thread::sleep(Duration::from_millis(300));
-
+    let viola = Viola::start("topology,l2-learning");
+    let port = viola.of_addr.port();
+    let t = Instant::now();
     let out = Command::new("timeout")
-        .args([
-            "300",
-            "mn",
-            "--switch",
-            "ovs,datapath=user,protocols=OpenFlow13",
-        ])
+        .args(["300", "mn", "--switch"])
+        .arg(format!("ovs,datapath=user,protocols={protocols}"))
         .arg("--controller")
         .arg(format!("remote,ip=127.0.0.1,port={port}"))
-        .args(["--topo", "tree,depth=2,fanout=2", "--test", "pingall"])
+        .args(["--topo", topo, "--test", "pingall"])
         .stdin(Stdio::null())
         .output()
         .expect("run mn");
+    let took = t.elapsed();
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -195,9 +128,41 @@ fn run_mininet() {
     assert_eq!(
         dropped_percent(&text),
         Some(0),
-        "Mininet pingall did not get 0% dropped:\n{text}"
+        "Mininet pingall against Viola did not get 0% dropped:\n{text}"
     );
-    assert!(text.contains("(12/12 received)"), "{text}");
+    assert!(
+        text.contains(&format!("({pairs}/{pairs} received)")),
+        "{text}"
+    );
+    let pis = viola.data_packet_ins();
+    assert!(
+        pis > 0,
+        "Viola saw no packet-in: something else forwarded Mininet's pings:\n{text}"
+    );
+    figure(format_args!(
+        "mn --topo {topo} {protocols} against Viola: 0% dropped ({pairs}/{pairs}), \
+         mn ran {:.1}s, {pis} packet-ins (LLDP aside), {} LLDP",
+        took.as_secs_f64(),
+        viola.lldp_received()
+    ));
+}
+
+fn tree_body() {
+    run_mininet("tree,depth=2,fanout=2", "OpenFlow13", 12);
+}
+
+fn linear_body() {
+    run_mininet("linear,4", "OpenFlow10", 12);
+}
+
+#[test]
+fn mininet_tree_2_2_of13_pingall_against_viola() {
+    with_default_ovs("mininet_tree_2_2_of13_pingall_against_viola", tree_body);
+}
+
+#[test]
+fn mininet_linear_4_of10_pingall_against_viola() {
+    with_default_ovs("mininet_linear_4_of10_pingall_against_viola", linear_body);
 }
 
 #[test]

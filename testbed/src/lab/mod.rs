@@ -29,6 +29,7 @@ mod discover;
 mod down;
 mod error;
 mod handle;
+pub mod isolate;
 mod names;
 mod ovs;
 mod ping;
