@@ -1,7 +1,8 @@
 //! Mininet as a user runs it, against Viola: `mn --switch ovs,datapath=user,protocols=P
 //! --controller remote,ip=127.0.0.1,port=PORT --topo T --test pingall` with the controller
 //! in-process (the registry's `topology,l2-learning`, as `viola run` builds it), for
-//! tree,depth=2,fanout=2 over OpenFlow 1.3 and linear,4 over OpenFlow 1.0. Mininet must
+//! tree,depth=2,fanout=2 and tree,depth=2,fanout=3 over OpenFlow 1.3, linear,4 over OpenFlow
+//! 1.0, and torus,3,3 (loops) over both. Mininet must
 //! print "0% dropped", and the packet-ins prove Viola did the forwarding (the bridges are in
 //! secure fail mode). scripts/suites/20-mininet-viola.sh does the same with the `viola run`
 //! binary.
@@ -153,6 +154,34 @@ fn tree_body() {
 
 fn linear_body() {
     run_mininet("linear,4", "OpenFlow10", 12);
+}
+
+fn tree_2_3_body() {
+    run_mininet("tree,depth=2,fanout=3", "OpenFlow13", 72);
+}
+
+/// A topology with loops: a plain learning switch storms here; the spanning tree must hold.
+fn torus_of13_body() {
+    run_mininet("torus,3,3", "OpenFlow13", 72);
+}
+
+fn torus_of10_body() {
+    run_mininet("torus,3,3", "OpenFlow10", 72);
+}
+
+#[test]
+fn mininet_tree_2_3_of13_pingall_against_viola() {
+    with_default_ovs("mininet_tree_2_3_of13_pingall_against_viola", tree_2_3_body);
+}
+
+#[test]
+fn mininet_torus_3_3_of13_pingall_against_viola() {
+    with_default_ovs("mininet_torus_3_3_of13_pingall_against_viola", torus_of13_body);
+}
+
+#[test]
+fn mininet_torus_3_3_of10_pingall_against_viola() {
+    with_default_ovs("mininet_torus_3_3_of10_pingall_against_viola", torus_of10_body);
 }
 
 #[test]
