@@ -19,7 +19,10 @@ use viola_l2_learning::L2Learning;
 use viola_testbed::bench::{self, BenchConfig, BenchMode};
 
 fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 async fn serve(addr: SocketAddr) -> viola_framework::RunningController {
@@ -43,7 +46,14 @@ async fn load(addr: SocketAddr) {
         warmup: Duration::from_secs(1),
         ..BenchConfig::default()
     };
-    match bench::run(&cfg, |t| eprintln!("{:5.1} s {:>12.0} responses/s", t.elapsed_s, t.responses_per_s)).await {
+    match bench::run(&cfg, |t| {
+        eprintln!(
+            "{:5.1} s {:>12.0} responses/s",
+            t.elapsed_s, t.responses_per_s
+        )
+    })
+    .await
+    {
         Ok(r) => print!("{}", r.render_text()),
         Err(e) => eprintln!("controller_load: {e}"),
     }
@@ -51,16 +61,24 @@ async fn load(addr: SocketAddr) {
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter that is not ours means "not me".
-    if std::env::args().skip(1).any(|a| a != "--bench" && !"controller_load".contains(a.as_str())) {
+    if std::env::args()
+        .skip(1)
+        .any(|a| a != "--bench" && !"controller_load".contains(a.as_str()))
+    {
         return;
     }
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         if let Ok(a) = std::env::var("L2_SERVE") {
             let addr: SocketAddr = a.parse().expect("L2_SERVE=HOST:PORT");
             let running = serve(addr).await;
             eprintln!("l2-learning controller on {addr}; SIGTERM or Ctrl-C stops");
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal");
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("signal");
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}

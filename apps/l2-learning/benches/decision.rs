@@ -32,8 +32,15 @@ fn bench_decision(c: &mut Criterion) {
     let mut g = c.benchmark_group("l2");
     g.throughput(Throughput::Elements(1));
     let now = Instant::now();
-    let p = Packet { dpid: 1, in_port: 1, src: mac(1), dst: mac(2) };
-    g.bench_function("route_learned_no_topology", |b| b.iter(|| route(&p, Some(2), None, Mode::Learning, now)));
+    let p = Packet {
+        dpid: 1,
+        in_port: 1,
+        src: mac(1),
+        dst: mac(2),
+    };
+    g.bench_function("route_learned_no_topology", |b| {
+        b.iter(|| route(&p, Some(2), None, Mode::Learning, now))
+    });
 
     let mut t = MacTable::default();
     for i in 0..1000 {
@@ -66,16 +73,22 @@ fn bench_decision(c: &mut Criterion) {
             })
             .collect();
         let mut n = 0usize;
-        g.bench_function(format!("app_packet_in_to_flow_mod_and_packet_out_of{v}"), |b| {
-            b.iter(|| {
-                n = (n + 1) % probes.len();
-                if n == 0 {
-                    // The harness records what it sends; keep that bounded.
-                    h.take_sent(1);
-                }
-                h.deliver(&Event::PacketIn { dpid: 1, packet_in: &probes[n] })
-            })
-        });
+        g.bench_function(
+            format!("app_packet_in_to_flow_mod_and_packet_out_of{v}"),
+            |b| {
+                b.iter(|| {
+                    n = (n + 1) % probes.len();
+                    if n == 0 {
+                        // The harness records what it sends; keep that bounded.
+                        h.take_sent(1);
+                    }
+                    h.deliver(&Event::PacketIn {
+                        dpid: 1,
+                        packet_in: &probes[n],
+                    })
+                })
+            },
+        );
     }
     g.finish();
 }
