@@ -246,9 +246,9 @@ impl SnapshotApp {
                         pkt.dst,
                         p,
                     );
-                    send(cx, pkt.dpid, &fm);
+                    send_ordered(cx, pkt.dpid, &fm);
                 }
-                send(cx, pkt.dpid, &pkt.packet_out(Some(&[p])));
+                send_ordered(cx, pkt.dpid, &pkt.packet_out(Some(&[p])));
             }
             None => flood(cx, routes, pkt, now),
         }
@@ -283,7 +283,19 @@ fn flood(cx: &mut Context<'_>, routes: Option<&dyn Routes>, pkt: &Pkt<'_>, now: 
     if ports.as_ref().is_some_and(|p| p.is_empty()) {
         return;
     }
-    send(cx, pkt.dpid, &pkt.packet_out(ports.as_deref()));
+    send_ordered(cx, pkt.dpid, &pkt.packet_out(ports.as_deref()));
+}
+
+/// Queues a member packet's forwarding (PACKET_OUT, pair rule) behind whatever the REST
+/// operations queued for the switch (REINJECT's PACKET_OUTs, ADVANCE's deletes), through
+/// the controller handle. `Context::send` would put it in the write that ends the current
+/// read, ahead of those: a packet-in handled right after a REINJECT would then overtake
+/// every re-sent packet (seen on Open vSwitch: a whole buffer delivered behind a newer
+/// packet).
+fn send_ordered<T: Neutral>(cx: &mut Context<'_>, dpid: Dpid, msg: &T) {
+    if let Err(e) = cx.controller().send(dpid, msg) {
+        tracing::warn!(target: "viola::snapshot", "to {}: {e}", viola_framework::dpid_hex(dpid));
+    }
 }
 
 fn send<T: Neutral>(cx: &mut Context<'_>, dpid: Dpid, msg: &T) {

@@ -15,7 +15,7 @@ use crate::error::SnapshotError;
 use crate::events::SnapshotEvent;
 use crate::gate;
 use crate::metrics;
-use crate::model::{Held, Policy, Registry, ServiceState, VmIndex, VmSpec};
+use crate::model::{Held, PairRule, Policy, Registry, ServiceState, VmIndex, VmSpec};
 use crate::routes::{out_port, Routes};
 use crate::status::{service_json, summary_json};
 use crate::SnapshotApp;
@@ -309,7 +309,11 @@ impl SnapshotApp {
             let i = s.require_vm(vm)?;
             let held: Vec<(VmIndex, Held)> =
                 s.release(totals, i).into_iter().map(|h| (i, h)).collect();
+            let senders: BTreeSet<VmIndex> = held.iter().map(|(_, h)| h.sender).collect();
             let (sent, failed) = resend(ctl, routes.as_deref(), s, held);
+            for v in senders {
+                self.reopen_pair(ctl, routes.as_deref(), s, v, i);
+            }
             metrics::set_gauges(s);
             (sent, failed, s.vm(i).map_or(0, |v| v.buffer.len()))
         };
@@ -329,6 +333,48 @@ impl SnapshotApp {
             "remaining": remaining,
             "elapsed_ms": ms(t0.elapsed()),
         }))
+    }
+
+    /// After REINJECT released `sender`'s packets for `receiver`: installs the pair rule
+    /// `sender → receiver` right behind the re-sent packets (same connection, so the switch
+    /// applies it after them), when the pair may now be forwarded and nothing of the sender
+    /// is still held for the receiver. Without it, the sender's burst that follows (TCP
+    /// opens its window as soon as the released packets are acknowledged) would all come to
+    /// the controller as packet-ins before the first one installs the rule, and Open vSwitch
+    /// drops packet-ins beyond its queue: holes that cost a TCP stream a retransmission
+    /// timeout.
+    fn reopen_pair(
+        &self,
+        ctl: &Controller,
+        routes: Option<&dyn Routes>,
+        s: &mut ServiceState,
+        sender: VmIndex,
+        receiver: VmIndex,
+    ) {
+        if s.class(sender, receiver) == crate::model::Class::Type3 || s.holds_from(receiver, sender)
+        {
+            return;
+        }
+        let (Some(from), Some(to)) = (s.vm(sender), s.vm(receiver)) else {
+            return;
+        };
+        let (dpid, port, mac, dst) = (from.spec.dpid, from.spec.port, from.spec.mac, to.spec.mac);
+        let Some(out) = out_port(routes, dpid, to.spec.dpid, to.spec.port) else {
+            return;
+        };
+        if out == port {
+            return;
+        }
+        if s.track_pair(
+            sender,
+            PairRule { dst, out_port: out },
+            self.cfg.max_pair_rules_per_vm,
+        ) {
+            let fm = gate::pair_rule(&self.cfg, s.id, sender, port, mac, dst, out);
+            if let Err(e) = queue(ctl, dpid, &fm) {
+                tracing::warn!(target: "viola::snapshot", "pair rule after REINJECT at {}: {e}", dpid_hex(dpid));
+            }
+        }
     }
 
     /// Aborts: every VM to the highest epoch, gate rules reinstalled (barrier-confirmed),

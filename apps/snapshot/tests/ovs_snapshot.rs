@@ -31,9 +31,6 @@ const PPS: u32 = 200;
 /// Seconds between h1's and h2's ADVANCE.
 const SKEW: f64 = 1.0;
 const PORT: u16 = 9000;
-/// Seconds after an ADVANCE answered during which OVS may still forward by the deleted
-/// rules (its datapath flow cache is revalidated asynchronously; 2 ms was seen).
-const DATAPATH_SETTLE: f64 = 0.05;
 /// Gate priorities of the default config (docs/src/snapshot.md).
 const GATE_PRIORITY: u16 = 0xfff0;
 const PAIR_PRIORITY: u16 = 0xfff8;
@@ -72,6 +69,19 @@ fn captured(frames: &[pcap::Frame]) -> Vec<(f64, u64, f64)> {
             Some((f.ts, seq, sent))
         })
         .collect()
+}
+
+/// How many entries arrive after a higher sequence number (0 for an ordered stream).
+fn inversions(seqs: &[u64]) -> usize {
+    let mut highest = None;
+    let mut n = 0;
+    for &s in seqs {
+        match highest {
+            Some(h) if s < h => n += 1,
+            _ => highest = Some(s),
+        }
+    }
+    n
 }
 
 /// Runs of sequence numbers below `sent` that did not arrive, with the send times of the
@@ -138,7 +148,10 @@ fn snapshot_with_skew(sc: Scenario) {
     .expect("sender socket in h1");
     std::thread::sleep(Duration::from_secs(1));
 
-    // Before the snapshot the stream runs on h1's pair rule.
+    // Before the snapshot the stream runs on h1's pair rule. (Its first packets came to the
+    // controller, and some may have been overtaken while the rule was being installed: the
+    // order checks below start from here.)
+    let t_rule = unix_now();
     let flows = dump_flows(&lab, sc.of, &h1.bridge);
     assert!(
         flows
@@ -150,6 +163,15 @@ fn snapshot_with_skew(sc: Scenario) {
     lab.start_epoch("svc").expect("start epoch");
     let t1_start = unix_now();
     let adv1 = lab.advance("svc", "h1").expect("advance h1");
+    let t1_answer = unix_now();
+    // OVS answers the barrier once its flow table changed, but its datapath flow cache is
+    // revalidated by other threads afterwards (a few ms; tens under load): until then
+    // packets may still leave by the deleted rule. The cut holds from the moment the
+    // datapath applied it; wait for that, and count what slipped through before.
+    lab.lab()
+        .ovs()
+        .appctl("ovs-vswitchd", &["revalidator/wait"])
+        .unwrap_or_else(|e| panic!("ovs-appctl revalidator/wait: {e}"));
     let t1 = unix_now();
     assert_eq!(adv1["switch_connected"], Value::Bool(true), "{adv1}");
     assert!(adv1["deleted_rules"].as_u64().unwrap_or(0) >= 1, "{adv1}");
@@ -203,19 +225,16 @@ fn snapshot_with_skew(sc: Scenario) {
     // (a) The capture at h2.
     let cap = captured(&frames);
     assert!(!cap.is_empty(), "nothing captured at h2\n{info}");
-    // Packets sent in the first moments after the ADVANCE answered may still leave by the
-    // deleted rule: OVS applies flow-table changes to its datapath flow cache
-    // asynchronously (revalidator threads), after the barrier reply. Counted, not failed.
     let slipped = cap
         .iter()
-        .filter(|c| c.2 > t1 && c.2 <= t1 + DATAPATH_SETTLE && c.0 < t2)
+        .filter(|c| c.2 > t1_answer && c.2 <= t1 && c.0 < t2)
         .count();
-    println!("FIGURE {}: {slipped} packet(s) sent within {DATAPATH_SETTLE} s after h1's ADVANCE answered passed before h2's ADVANCE (datapath cache)", sc.topo);
-    assert!(
-        slipped <= 5,
-        "{slipped} packets passed the gate right after h1's advance\n{info}"
+    println!(
+        "FIGURE {}: {slipped} packet(s) sent after h1's ADVANCE answered passed before OVS revalidated its datapath ({:.1} ms later)",
+        sc.topo,
+        (t1 - t1_answer) * 1e3
     );
-    let late: Vec<_> = cap.iter().filter(|c| c.2 > t1 + DATAPATH_SETTLE).collect();
+    let late: Vec<_> = cap.iter().filter(|c| c.2 > t1).collect();
     let held_window = ((t2 - t1) * f64::from(PPS)) as usize;
     assert!(
         late.len() > held_window / 2,
@@ -228,27 +247,53 @@ fn snapshot_with_skew(sc: Scenario) {
             "packet {seq} sent by h1 at {sent_at:.3} (after its advance at {t1:.3}) reached h2 at {ts:.3}, before h2's advance at {t2:.3}\n{info}"
         );
     }
-    for w in cap.windows(2) {
+    // Everything h1 sent from the start of the pre-snapshot fast path until REINJECT arrives
+    // in the order sent. Later packets may be overtaken when the pair rule comes back (a packet-in in flight is forwarded by
+    // PACKET_OUT after the next packets already took the new rule): the usual race of any
+    // reactive rule installation, not the snapshot's; counted and bounded.
+    let settled: Vec<u64> = cap
+        .iter()
+        .filter(|c| c.2 > t_rule && c.2 < t_reinject)
+        .map(|c| c.1)
+        .collect();
+    for w in settled.windows(2) {
         assert!(
-            w[0].1 < w[1].1,
+            w[0] < w[1],
             "captured out of order: {} then {}\n{info}",
-            w[0].1,
-            w[1].1
+            w[0],
+            w[1]
         );
     }
+    let overtaken = inversions(&cap.iter().map(|c| c.1).collect::<Vec<_>>());
+    println!("FIGURE {}: {overtaken} packet(s) overtaken while a pair rule was being installed (stream start, after REINJECT)", sc.topo);
+    assert!(
+        overtaken <= 5,
+        "{overtaken} packets out of order at h2\n{info}"
+    );
 
     // (b) The counter stream at the receiver.
-    for w in arrivals.windows(2) {
+    let settled: Vec<u64> = arrivals
+        .iter()
+        .filter(|a| a.sent > t_rule && a.sent < t_reinject)
+        .map(|a| a.seq)
+        .collect();
+    for w in settled.windows(2) {
         assert!(
-            w[0].seq < w[1].seq,
+            w[0] < w[1],
             "received out of order: {} then {}\n{info}",
-            w[0].seq,
-            w[1].seq
+            w[0],
+            w[1]
         );
     }
-    let in_window = |s: f64| s > t1 + DATAPATH_SETTLE && s < t2;
+    let overtaken = inversions(&arrivals.iter().map(|a| a.seq).collect::<Vec<_>>());
+    assert!(
+        overtaken <= 5,
+        "{overtaken} packets out of order at the receiver\n{info}"
+    );
+    let in_window = |s: f64| s > t1 && s < t2;
     if sc.policy == "buffer" {
-        let seqs: Vec<u64> = arrivals.iter().map(|a| a.seq).collect();
+        let mut seqs: Vec<u64> = arrivals.iter().map(|a| a.seq).collect();
+        seqs.sort_unstable();
         let expected: Vec<u64> = (0..sent).collect();
         assert!(
             seqs == expected,
