@@ -71,7 +71,12 @@ pub fn command_line(cfg: &VmConfig, paths: &VmPaths, accel: Accel, incoming: boo
     push(&format!("unix:{},server=on,wait=off", paths.qmp.display()));
     push("-netdev");
     match &cfg.tap {
-        Some(tap) => push(&format!("tap,id=net0,ifname={tap},script=no,downscript=no")),
+        // `vnet_hdr=off`: no checksum/TSO offload between guest and tap. A switch reading
+        // the tap with a packet socket (Open vSwitch's userspace datapath) would otherwise
+        // get 64 KB TSO frames and frames with partial checksums, which it cannot forward.
+        Some(tap) => push(&format!(
+            "tap,id=net0,ifname={tap},script=no,downscript=no,vnet_hdr=off"
+        )),
         None => {
             let mut user = String::from("user,id=net0");
             for f in &cfg.hostfwd {
@@ -172,7 +177,7 @@ mod tests {
         let t = command_line(&cfg(Some("tap7")), &p, Accel::Kvm, false);
         assert!(t
             .iter()
-            .any(|x| x == "tap,id=net0,ifname=tap7,script=no,downscript=no"));
+            .any(|x| x == "tap,id=net0,ifname=tap7,script=no,downscript=no,vnet_hdr=off"));
         assert!(t.iter().any(|x| x == "kvm"));
     }
 }

@@ -212,6 +212,34 @@ impl Agent {
         mode: SnapshotMode,
         events: mpsc::UnboundedSender<AgentEvent>,
     ) -> Result<SnapshotReport, AgentError> {
+        match self.snapshot_inner(name, target, mode, events).await {
+            // A MIGRATION "failed" event carries no reason: ask QEMU for it.
+            Err(AgentError::Migration { vm, status, detail }) if detail.is_empty() => {
+                let desc = match self.vm(name).await {
+                    Ok(v) => v.qmp.query_migrate().await.ok().and_then(|i| {
+                        i.get("error-desc")
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    }),
+                    Err(_) => None,
+                };
+                Err(AgentError::Migration {
+                    vm,
+                    status,
+                    detail: desc.unwrap_or_else(|| "QEMU gave no reason".into()),
+                })
+            }
+            other => other,
+        }
+    }
+
+    async fn snapshot_inner(
+        &self,
+        name: &str,
+        target: &str,
+        mode: SnapshotMode,
+        events: mpsc::UnboundedSender<AgentEvent>,
+    ) -> Result<SnapshotReport, AgentError> {
         let vm = self.vm(name).await?;
         let _busy = vm
             .busy

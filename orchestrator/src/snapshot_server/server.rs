@@ -83,7 +83,7 @@ async fn handle(store: &Arc<Store>, req: Request) -> Result<Value, ServerError> 
             vm,
             to,
         } => {
-            let path = store.image_path(&snapshot_id, &vm)?;
+            let path = store.verified_image_path(&snapshot_id, &vm).await?;
             json!({ "bytes": send_file(&path, &to).await? })
         }
         Request::Manifest { snapshot_id } => {

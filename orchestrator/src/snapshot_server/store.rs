@@ -296,6 +296,33 @@ impl Store {
         Ok(self.committed_dir(id).join(format!("{vm}.img")))
     }
 
+    /// Path of a committed image after checking that the file still has the size and
+    /// SHA-256 its manifest recorded: a restore must never feed QEMU a damaged image.
+    pub async fn verified_image_path(&self, id: &str, vm: &str) -> Result<PathBuf, StoreError> {
+        let path = self.image_path(id, vm)?;
+        let want =
+            self.manifest(id)?
+                .images
+                .get(vm)
+                .cloned()
+                .ok_or_else(|| StoreError::NoImage {
+                    id: id.into(),
+                    vm: vm.into(),
+                })?;
+        let p = path.clone();
+        let got = tokio::task::spawn_blocking(move || hash_file(&p))
+            .await
+            .map_err(|e| StoreError::Verify(format!("hashing {}: {e}", path.display())))??;
+        if got.size != want.size || !got.sha256.eq_ignore_ascii_case(&want.sha256) {
+            return Err(StoreError::Verify(format!(
+                "image {vm} of snapshot {id} does not match its manifest \
+                 (sha256 {} size {} != {} size {}): refusing to serve it",
+                got.sha256, got.size, want.sha256, want.size
+            )));
+        }
+        Ok(path)
+    }
+
     /// Committed manifests and pending ids.
     pub fn list(&self) -> Result<Listing, StoreError> {
         let dir = self.root.join("committed");
@@ -313,6 +340,27 @@ impl Store {
         pending.sort();
         Ok(Listing { committed, pending })
     }
+}
+
+/// Size and SHA-256 of a file (blocking).
+fn hash_file(path: &Path) -> Result<ImageInfo, StoreError> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(io_err(path))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size: u64 = 0;
+    loop {
+        let n = f.read(&mut buf).map_err(io_err(path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(buf.get(..n).unwrap_or_default());
+        size += n as u64;
+    }
+    Ok(ImageInfo {
+        size,
+        sha256: hex::encode(hasher.finalize()),
+    })
 }
 
 fn check_name(s: &str) -> Result<(), StoreError> {
