@@ -18,7 +18,7 @@
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use openflow::{port, Action, FlowMod, MacAddr, Match, PacketIn, PacketOut, Version};
+use openflow::{port, Action, FlowMod, MacAddr, Match, OxmField, PacketIn, PacketOut, Version};
 use viola_framework::{App, Context, Controller, Dpid, Event, Verdict};
 use viola_topology::frame;
 use viola_topology::lldp::ETHERTYPE_LLDP;
@@ -258,7 +258,12 @@ impl L2Learning {
     }
 
     fn install(&self, cx: &mut Context<'_>, s: &Step, src: MacAddr, dst: MacAddr) {
-        let m = Match::new().in_port(s.in_port).eth_src(src).eth_dst(dst);
+        // Three distinct fields: no need for the builder's replace-same-field scan.
+        let m = Match::from_fields([
+            OxmField::InPort(s.in_port),
+            OxmField::EthSrc(src, None),
+            OxmField::EthDst(dst, None),
+        ]);
         let fm = self.flow(m).actions(vec![Action::output(s.out_port)]);
         match cx.send(s.dpid, &fm) {
             Ok(()) => {
