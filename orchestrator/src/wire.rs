@@ -141,3 +141,28 @@ pub async fn call<Q: Serialize, T: DeserializeOwned>(
         .map_err(|_| WireError::Timeout(timeout))??;
     Ok(serde_json::from_value(v)?)
 }
+
+/// Accepts control connections on `listener` forever, one task each running
+/// `connection(stream, state)`; `what` names the server in the log line of a connection
+/// that ends with an error.
+pub async fn serve_connections<S, F, Fut>(
+    listener: tokio::net::TcpListener,
+    what: &'static str,
+    state: std::sync::Arc<S>,
+    connection: F,
+) -> std::io::Result<()>
+where
+    S: Send + Sync + 'static,
+    F: Fn(TcpStream, std::sync::Arc<S>) -> Fut,
+    Fut: std::future::Future<Output = Result<(), WireError>> + Send + 'static,
+{
+    loop {
+        let (stream, peer) = listener.accept().await?;
+        let task = connection(stream, state.clone());
+        tokio::spawn(async move {
+            if let Err(e) = task.await {
+                tracing::debug!(%peer, "{what} control connection ended: {e}");
+            }
+        });
+    }
+}

@@ -12,15 +12,7 @@ use tokio::sync::mpsc;
 
 /// Serves the control protocol on `listener`.
 pub async fn serve(listener: TcpListener, agent: Arc<Agent>) -> std::io::Result<()> {
-    loop {
-        let (stream, peer) = listener.accept().await?;
-        let agent = agent.clone();
-        tokio::spawn(async move {
-            if let Err(e) = connection(stream, agent).await {
-                tracing::debug!(%peer, "agent control connection ended: {e}");
-            }
-        });
-    }
+    wire::serve_connections(listener, "agent", agent, connection).await
 }
 
 async fn connection(stream: TcpStream, agent: Arc<Agent>) -> Result<(), WireError> {

@@ -23,15 +23,7 @@ pub enum ServerError {
 
 /// Serves the control protocol on `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener, store: Arc<Store>) -> std::io::Result<()> {
-    loop {
-        let (stream, peer) = listener.accept().await?;
-        let store = store.clone();
-        tokio::spawn(async move {
-            if let Err(e) = connection(stream, store).await {
-                tracing::debug!(%peer, "control connection ended: {e}");
-            }
-        });
-    }
+    wire::serve_connections(listener, "snapshot server", store, connection).await
 }
 
 async fn connection(stream: TcpStream, store: Arc<Store>) -> Result<(), WireError> {
