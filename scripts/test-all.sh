@@ -62,6 +62,9 @@ say "clean leftovers of earlier runs"
 cleanup
 trap cleanup EXIT
 
+# One clean build: incremental artefacts only cost disk here.
+export CARGO_INCREMENTAL=0
+
 say "build (cargo build $SCOPE --all-targets)"
 cargo build $SCOPE --all-targets 2>&1 | tee "$LOGS/build.log"
 if [ "${PIPESTATUS[0]}" != 0 ]; then
