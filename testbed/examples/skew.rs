@@ -2,13 +2,17 @@
 //! docs/src/experiments.md). As root:
 //!
 //! ```sh
-//! cargo run --release -p viola-testbed --example skew -- --skews 1,2,4 --out docs/src/img
+//! cargo run --release -p viola-testbed --example skew -- --skews 1,2,4 --repeat 5 --out docs/src/img
 //! ```
 //!
 //! Options: `--skews S,S…` (seconds, default 1,2,4), `--policies buffer,drop`, `--rate MBIT`
-//! (iperf3 `-b`, default 50), `--of 1.0|1.3` (default 1.3), `--lead S` / `--tail S`
-//! (stream before the sender's and after the receiver's ADVANCE, default 2 / 5), `--out DIR`
-//! (default `.`). Writes `DIR/skew-stall.png`, `.svg`, `.md` (the table) and `.json`.
+//! (iperf3 `-b`, default 50), `--unpaced` (no `--fq-rate`: iperf3 catches up at line rate
+//! after a stall), `--of 1.0|1.3` (default 1.3), `--lead S` / `--tail S` (stream before the
+//! sender's and after the receiver's ADVANCE, default 2 / 5), `--repeat N` (runs of each
+//! skew and policy, default 1), `--diag DIR` (keep captures at h1, h2 and of the OpenFlow
+//! channel and OVS/kernel counters of every run there), `--out DIR` (default `.`). Writes
+//! `DIR/skew-stall.png`, `.svg`, `.md` (every run), `-summary.md` (min/median/max) and
+//! `.json`.
 //!
 //! It re-runs itself in a network namespace of its own and starts private OVS daemons
 //! there, so it leaves nothing behind and does not disturb an OVS running on the machine.
@@ -45,8 +49,11 @@ fn parse_args() -> Result<(skew::Options, PathBuf), Error> {
             "--lead" => opts.lead = val()?.parse()?,
             "--tail" => opts.tail = val()?.parse()?,
             "--out" => out = PathBuf::from(val()?),
+            "--repeat" => opts.repeat = val()?.parse()?,
+            "--unpaced" => opts.paced = false,
+            "--diag" => opts.diag = Some(std::path::absolute(PathBuf::from(val()?))?),
             "-h" | "--help" => {
-                println!("usage: skew [--skews 1,2,4] [--policies buffer,drop] [--rate MBIT] [--of 1.0|1.3] [--lead S] [--tail S] [--out DIR]");
+                println!("usage: skew [--skews 1,2,4] [--policies buffer,drop] [--rate MBIT] [--of 1.0|1.3] [--lead S] [--tail S] [--repeat N] [--unpaced] [--diag DIR] [--out DIR]");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument `{other}` (try --help)").into()),
@@ -84,22 +91,31 @@ fn main() -> Result<ExitCode, Error> {
     let md = out.join("skew-stall.md");
     std::fs::write(&md, &table)?;
     let json = out.join("skew-stall.json");
-    std::fs::write(&json, serde_json::to_string_pretty(&report)?)?;
+    // Compact: with --repeat the progress series make a pretty-printed file megabytes long.
+    std::fs::write(&json, serde_json::to_string(&report)?)?;
     files.extend([md, json]);
     for f in files {
         println!("wrote {}", f.display());
     }
-    for &s in &opts.skews {
-        if let (Some(b), Some(d)) = (
-            report.stall(s, skew::Policy::Buffer),
-            report.stall(s, skew::Policy::Drop),
-        ) {
+    let summary = report.summary_table();
+    print!("{summary}");
+    std::fs::write(out.join("skew-stall-summary.md"), &summary)?;
+    for s in report.skews() {
+        let b = skew::min_median_max(&report.stalls(s, skew::Policy::Buffer));
+        let d = skew::min_median_max(&report.stalls(s, skew::Policy::Drop));
+        if let (Some(b), Some(d)) = (b, d) {
             println!(
-                "skew {s} s: buffer stalls {b:.2} s, drop {d:.2} s ({})",
-                if b < d {
-                    "buffer stalls less"
+                "skew {s} s: buffer stalls {:.2}/{:.2}/{:.2} s, drop {:.2}/{:.2}/{:.2} s (min/median/max; {})",
+                b.0,
+                b.1,
+                b.2,
+                d.0,
+                d.1,
+                d.2,
+                if b.2 < d.0 {
+                    "buffer stalls less in every run"
                 } else {
-                    "buffer does NOT stall less"
+                    "buffer does NOT always stall less"
                 }
             );
         }

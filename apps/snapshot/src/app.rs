@@ -25,6 +25,11 @@ use crate::routes::{out_port, Routes};
 /// Ethertype of LLDP: left to the topology app even on member ports.
 const ETHERTYPE_LLDP: u16 = 0x88cc;
 
+/// A pair rule is not sent again for packet-ins that arrive within this time after it went
+/// out (they were on their way before the switch applied it); see
+/// [`ServiceState::install_pair`].
+pub(crate) const PAIR_RESEND_HOLDOFF: Duration = Duration::from_millis(200);
+
 /// The snapshot app. See the crate docs.
 pub struct SnapshotApp {
     pub(crate) cfg: SnapshotConfig,
@@ -228,13 +233,15 @@ impl SnapshotApp {
             Some(p) if p == pkt.in_port => {} // the destination is behind the port it came from
             Some(p) => {
                 if pkt.src == sender_mac
-                    && s.track_pair(
+                    && s.install_pair(
                         m.vm,
                         PairRule {
                             dst: pkt.dst,
                             out_port: p,
                         },
                         self.cfg.max_pair_rules_per_vm,
+                        now,
+                        PAIR_RESEND_HOLDOFF,
                     )
                 {
                     let fm = gate::pair_rule(

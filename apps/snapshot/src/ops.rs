@@ -338,11 +338,12 @@ impl SnapshotApp {
     /// After REINJECT released `sender`'s packets for `receiver`: installs the pair rule
     /// `sender → receiver` right behind the re-sent packets (same connection, so the switch
     /// applies it after them), when the pair may now be forwarded and nothing of the sender
-    /// is still held for the receiver. Without it, the sender's burst that follows (TCP
-    /// opens its window as soon as the released packets are acknowledged) would all come to
-    /// the controller as packet-ins before the first one installs the rule, and Open vSwitch
-    /// drops packet-ins beyond its queue: holes that cost a TCP stream a retransmission
-    /// timeout.
+    /// is still held for the receiver. The sender's window reopens as soon as the released
+    /// packets are acknowledged, and its burst should take the fast path as early as
+    /// possible: Open vSwitch's datapath still sends the pair's packets to the controller
+    /// until its revalidators update the cached flow (a few ms), and on the userspace
+    /// datapath that slow path is what lets a line-rate burst overflow the switch's receive
+    /// socket (docs/src/experiments.md, issue 6).
     fn reopen_pair(
         &self,
         ctl: &Controller,
@@ -365,10 +366,12 @@ impl SnapshotApp {
         if out == port {
             return;
         }
-        if s.track_pair(
+        if s.install_pair(
             sender,
             PairRule { dst, out_port: out },
             self.cfg.max_pair_rules_per_vm,
+            Instant::now(),
+            crate::app::PAIR_RESEND_HOLDOFF,
         ) {
             let fm = gate::pair_rule(&self.cfg, s.id, sender, port, mac, dst, out);
             if let Err(e) = queue(ctl, dpid, &fm) {

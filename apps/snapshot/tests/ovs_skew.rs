@@ -1,8 +1,16 @@
 //! The GENI-VIOLIN TCP-stall microbenchmark (`viola_testbed::experiment::skew`) on real
 //! Open vSwitch, short: an iperf3 stream h1 → h2, the sender advanced 1 s before the
-//! receiver, Type-3 packets buffered or dropped. Checks what is robust (both runs see
-//! Type-3 packets, the policies count them as they should, no stream stalls less than the
-//! skew) and prints the stall times as FIGURE lines.
+//! receiver, Type-3 packets buffered or dropped. Checks that both runs see Type-3 packets
+//! and the policies count them as they should, that no stream stalls less than the skew,
+//! and that buffering stalls the stream for the skew and no more: less than skew + 0.5 s,
+//! without a retransmission timeout after REINJECT, and less than dropping. Prints the
+//! stall times as FIGURE lines.
+//!
+//! The sender is paced at the stream's rate (iperf3 `--fq-rate`, as a rate-limited virtual
+//! NIC): unpaced, iperf3 catches up at line rate after any stall, and on a loaded 2-core
+//! machine the userspace datapath then drops part of that burst in its receive socket
+//! (congestion, with either policy; see docs/src/experiments.md). The catch-up is not
+//! what the test is about.
 //!
 //! Needs root, Open vSwitch, tcpdump and iperf3; FAILS with the reason when one is missing.
 
@@ -10,6 +18,8 @@ use viola_testbed::experiment::skew::{self, Options, Policy};
 use viola_testbed::lab::isolate;
 
 const SKEW: f64 = 1.0;
+/// Runs of the experiment at most (see the loop in `body`).
+const ATTEMPTS: u32 = 3;
 
 fn body() {
     let dir = isolate::RunDir::new("skew");
@@ -18,12 +28,31 @@ fn body() {
         policies: vec![Policy::Buffer, Policy::Drop],
         lead: 1.5,
         tail: 3.5,
+        paced: true,
         run_dir: dir.path().to_path_buf(),
         prefix: "vsk-".into(),
         ..Options::default()
     };
-    let report = skew::run(&opts)
-        .unwrap_or_else(|e| panic!("skew experiment: {e}{}", isolate::ovs_diag(dir.path())));
+    // A buffered run that stalled too long is re-run (at most ATTEMPTS in all) only when the
+    // lab's switch itself dropped frames of the stream (its receive socket overflowed on a
+    // busy machine: congestion, which the snapshot app neither causes nor sees). Anything
+    // else fails at once.
+    let mut attempt = 1;
+    let report = loop {
+        let report = skew::run(&opts)
+            .unwrap_or_else(|e| panic!("skew experiment: {e}{}", isolate::ovs_diag(dir.path())));
+        let b = report.runs.iter().find(|r| r.policy == Policy::Buffer);
+        let congested = b.is_some_and(|r| r.ovs_socket_drops_from_sender.unwrap_or(0) > 0);
+        let slow = b.is_some_and(|r| r.sender_timeouts_after != Some(0) || r.stall >= SKEW + 0.5);
+        if !(congested && slow) || attempt == ATTEMPTS {
+            break report;
+        }
+        println!(
+            "FIGURE attempt {attempt}: the switch dropped frames of the stream (congestion) and the buffered run stalled long; again:\n{}",
+            report.markdown_table()
+        );
+        attempt += 1;
+    };
     let table = report.markdown_table();
     for line in table.lines() {
         println!("FIGURE {line}");
@@ -62,10 +91,27 @@ fn body() {
         drop >= SKEW - 0.1 && buffer >= SKEW - 0.1,
         "a stream stalled less than the skew:\n{table}"
     );
-    // Not asserted, reported: buffering usually stalls the skew and no more (1.0 s against
-    // 1.5 s for dropping), but in about one run of six a segment sent right after REINJECT
-    // goes missing and TCP waits for its backed-off retransmission timer (2.2 s); see
-    // docs/src/experiments.md.
+    // Buffering: the stream resumes when REINJECT delivers the held window, with no
+    // retransmission timeout (which would cost about twice the skew: the re-injected
+    // segments' round trip, one skew long, has inflated the sender's RTO).
+    let b = report
+        .runs
+        .iter()
+        .find(|r| r.policy == Policy::Buffer)
+        .expect("buffer run");
+    assert_eq!(
+        b.sender_timeouts_after,
+        Some(0),
+        "the sender had a retransmission timeout after REINJECT (None: nstat unreadable):\n{table}"
+    );
+    assert!(
+        buffer < SKEW + 0.5,
+        "buffering stalled the stream {buffer:.2} s for a skew of {SKEW} s:\n{table}"
+    );
+    assert!(
+        buffer < drop,
+        "buffering ({buffer:.2} s) did not stall less than dropping ({drop:.2} s):\n{table}"
+    );
     println!(
         "FIGURE skew {SKEW} s: buffer stall {buffer:.2} s, drop stall {drop:.2} s ({})",
         if buffer < drop {
@@ -80,7 +126,7 @@ fn body() {
 fn ovs_skew_buffering_stalls_tcp_less_than_dropping() {
     isolate::isolated_with(
         "ovs_skew_buffering_stalls_tcp_less_than_dropping",
-        &["tcpdump", "iperf3"],
+        &["tcpdump", "iperf3", "nstat", "ss"],
         body,
     );
 }

@@ -30,24 +30,31 @@ impl Capture {
         path: &Path,
     ) -> Result<Capture, ExperimentError> {
         let ifname = lab.host(host)?.ifname.clone();
-        let mut argv: Vec<String> = [
-            "tcpdump",
-            "-U",
-            "-n",
-            "-Z",
-            "root",
-            "-s",
-            &snaplen.to_string(),
-            "-i",
-            &ifname,
-            "-w",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        argv.push(path.display().to_string());
-        argv.extend(filter.split_whitespace().map(str::to_string));
-        let mut cmd = lab.exec_command(host, &argv)?;
+        let argv = tcpdump_argv(&ifname, filter, snaplen, path);
+        let cmd = lab.exec_command(host, &argv)?;
+        Self::spawn(cmd, host, path)
+    }
+
+    /// Like [`Capture::start`], on interface `ifname` of this process's own namespace (the
+    /// switches' side of the lab, or `lo`, where the OpenFlow channel runs). `snaplen` 0
+    /// keeps whole packets.
+    pub fn start_here(
+        ifname: &str,
+        filter: &str,
+        snaplen: u32,
+        path: &Path,
+    ) -> Result<Capture, ExperimentError> {
+        let argv = tcpdump_argv(ifname, filter, snaplen, path);
+        let mut cmd = std::process::Command::new(&argv[0]);
+        cmd.args(&argv[1..]);
+        Self::spawn(cmd, ifname, path)
+    }
+
+    fn spawn(
+        mut cmd: std::process::Command,
+        place: &str,
+        path: &Path,
+    ) -> Result<Capture, ExperimentError> {
         let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -73,7 +80,7 @@ impl Capture {
                     let _ = child.kill();
                     let _ = child.wait();
                     return Err(ExperimentError::Other(format!(
-                        "tcpdump in {host} did not start: {}",
+                        "tcpdump in {place} did not start: {}",
                         seen.join(" | ")
                     )));
                 }
@@ -90,7 +97,13 @@ impl Capture {
     }
 
     /// Stops tcpdump (SIGTERM, so it flushes) and reads what it captured.
-    pub fn stop(mut self) -> Result<Vec<Frame>, ExperimentError> {
+    pub fn stop(self) -> Result<Vec<Frame>, ExperimentError> {
+        let path = self.finish();
+        pcap::read(&path)
+    }
+
+    /// Stops tcpdump (SIGTERM, so it flushes) and returns the file it wrote, unread.
+    pub fn finish(mut self) -> PathBuf {
         // `ip netns exec` execs tcpdump, so the child is tcpdump itself.
         let pid = i32::try_from(self.child.id()).ok().and_then(Pid::from_raw);
         if let Some(pid) = pid {
@@ -104,8 +117,30 @@ impl Capture {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
-        pcap::read(&self.path)
+        self.path.clone()
     }
+}
+
+/// `tcpdump -U -n -Z root -s SNAPLEN -i IF -w PATH FILTER…`.
+fn tcpdump_argv(ifname: &str, filter: &str, snaplen: u32, path: &Path) -> Vec<String> {
+    let mut argv: Vec<String> = [
+        "tcpdump",
+        "-U",
+        "-n",
+        "-Z",
+        "root",
+        "-s",
+        &snaplen.to_string(),
+        "-i",
+        ifname,
+        "-w",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    argv.push(path.display().to_string());
+    argv.extend(filter.split_whitespace().map(str::to_string));
+    argv
 }
 
 impl Drop for Capture {

@@ -9,6 +9,7 @@
 //! userspace-datapath `ovs-vswitchd` can run per namespace.
 
 pub mod capture;
+pub mod diag;
 mod error;
 pub mod http;
 pub mod netns;

@@ -1,6 +1,7 @@
 //! The figure of the skew experiment: one panel per skew, bytes delivered to the receiver
-//! against time since the sender's ADVANCE, buffered and dropped runs overlaid; grey lines
-//! mark the two ADVANCEs. Written as PNG and SVG.
+//! against time since the sender's ADVANCE, buffered and dropped runs overlaid (every
+//! repetition, one legend entry per policy with the range of its stalls); grey lines mark
+//! the two ADVANCEs. Written as PNG and SVG.
 
 use std::path::{Path, PathBuf};
 
@@ -101,20 +102,37 @@ where
                 ))
                 .map_err(perr)?;
         }
-        for r in runs {
-            let c = color(r.policy);
-            let pts: Vec<(f64, f64)> = r
-                .progress
-                .iter()
-                .map(|&(t, b)| (t, b as f64 / 1e6))
-                .collect();
-            chart
-                .draw_series(LineSeries::new(pts, c.stroke_width(2)))
-                .map_err(perr)?
-                .label(format!("{} (stall {:.2} s)", r.policy.as_str(), r.stall))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
-                });
+        for policy in [Policy::Buffer, Policy::Drop] {
+            let mine: Vec<_> = runs.iter().filter(|r| r.policy == policy).collect();
+            let stalls: Vec<f64> = mine.iter().map(|r| r.stall).collect();
+            let Some((min, _, max)) = super::skew::min_median_max(&stalls) else {
+                continue;
+            };
+            let c = color(policy);
+            let label = if mine.len() == 1 {
+                format!("{} (stall {min:.2} s)", policy.as_str())
+            } else {
+                format!(
+                    "{} (stall {min:.2}–{max:.2} s, {} runs)",
+                    policy.as_str(),
+                    mine.len()
+                )
+            };
+            for (i, r) in mine.iter().enumerate() {
+                let pts: Vec<(f64, f64)> = r
+                    .progress
+                    .iter()
+                    .map(|&(t, b)| (t, b as f64 / 1e6))
+                    .collect();
+                let series = chart
+                    .draw_series(LineSeries::new(pts, c.stroke_width(2)))
+                    .map_err(perr)?;
+                if i == 0 {
+                    series.label(label.clone()).legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
+                    });
+                }
+            }
         }
         chart
             .configure_series_labels()

@@ -16,6 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::capture::Capture;
+use super::diag::Evidence;
 use super::pcap::{self, Frame, TCP_SYN};
 use super::snaplab::{SnapLab, SnapLabConfig};
 use super::udp::unix_now;
@@ -66,6 +67,11 @@ pub struct Options {
     pub tail: f64,
     /// iperf3 target rate (`-b`), Mbit/s.
     pub rate_mbit: u32,
+    /// Also cap the sender's TCP pacing at the target rate (iperf3 `--fq-rate`), as a
+    /// rate-limited virtual NIC would (default). Without it iperf3 catches up at line rate
+    /// after a stall, faster than the userspace datapath forwards on a small machine, and
+    /// the runs measure that congestion too (docs/src/experiments.md).
+    pub paced: bool,
     pub of: OfVersions,
     /// Topology SPEC; hosts h1 (sender) and h2 (receiver) must exist.
     pub topo: String,
@@ -73,6 +79,12 @@ pub struct Options {
     pub run_dir: PathBuf,
     /// Lab name prefix (≤ 5 characters).
     pub prefix: String,
+    /// Runs of each (policy, skew) pair (at least 1).
+    pub repeat: usize,
+    /// Keep evidence of every run in this directory: captures at both hosts (both
+    /// directions) and of the OpenFlow channel, and Open vSwitch's counters before and
+    /// after (see [`diag`](super::diag)).
+    pub diag: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -83,10 +95,13 @@ impl Default for Options {
             lead: 2.0,
             tail: 5.0,
             rate_mbit: 50,
+            paced: true,
             of: OfVersions::V13,
             topo: "single,2".into(),
             run_dir: PathBuf::from("/run/viola-skew"),
             prefix: "vsx-".into(),
+            repeat: 1,
+            diag: None,
         }
     }
 }
@@ -96,6 +111,8 @@ impl Default for Options {
 pub struct Run {
     pub skew: f64,
     pub policy: Policy,
+    /// Which repetition of the (skew, policy) pair this is (0-based).
+    pub rep: usize,
     /// (seconds since the sender's ADVANCE, bytes delivered to h2 so far), one point per
     /// increase.
     pub progress: Vec<(f64, u64)>,
@@ -119,6 +136,15 @@ pub struct Run {
     pub ovs_tx_dropped_to_receiver: Option<u64>,
     /// Packets the sender's switch port dropped on receive (port stats `rx_dropped`).
     pub ovs_rx_dropped_from_sender: Option<u64>,
+    /// Frames the kernel dropped because Open vSwitch's packet socket on the sender's
+    /// switch port was full (`ss -0 -m`, `skmem` `d`): the userspace datapath did not read
+    /// them in time. No OpenFlow or OVS port counter shows these.
+    pub ovs_socket_drops_from_sender: Option<u64>,
+    /// Segments the sender retransmitted during the run (`TcpRetransSegs` in h1).
+    pub sender_retransmits: Option<u64>,
+    /// Retransmission timeouts of the sender after the receiver's REINJECT (or, with
+    /// `drop`, after its ADVANCE) (`TcpExtTCPTimeouts` in h1).
+    pub sender_timeouts_after: Option<u64>,
 }
 
 /// All runs.
@@ -139,18 +165,39 @@ impl Report {
             .map(|r| r.stall)
     }
 
+    /// Every stall of this skew and policy, in run order.
+    pub fn stalls(&self, skew: f64, policy: Policy) -> Vec<f64> {
+        self.runs
+            .iter()
+            .filter(|r| r.policy == policy && (r.skew - skew).abs() < 1e-9)
+            .map(|r| r.stall)
+            .collect()
+    }
+
+    /// The skews of the report, in first-run order.
+    pub fn skews(&self) -> Vec<f64> {
+        let mut out: Vec<f64> = Vec::new();
+        for r in &self.runs {
+            if !out.iter().any(|s| (s - r.skew).abs() < 1e-9) {
+                out.push(r.skew);
+            }
+        }
+        out
+    }
+
     /// A markdown table of every run.
     pub fn markdown_table(&self) -> String {
         let mut s = String::from(
-            "| skew (s) | policy | stall (s) | delivered (MB) | Type-3 | buffered | dropped | overflow | re-injected | OVS packet-in drops | OVS rx drops h1 | OVS tx drops h2 |\n\
-             |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+            "| skew (s) | policy | run | stall (s) | delivered (MB) | Type-3 | buffered | dropped | overflow | re-injected | OVS packet-in drops | OVS socket drops h1 | h1 retransmits | h1 RTOs after REINJECT |\n\
+             |---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         );
         for r in &self.runs {
             let c = |k: &str| r.counts[k].as_u64().unwrap_or(0);
             s.push_str(&format!(
-                "| {} | {} | {:.2} | {:.1} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                "| {} | {} | {} | {:.2} | {:.1} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                 r.skew,
                 r.policy.as_str(),
+                r.rep + 1,
                 r.stall,
                 r.bytes as f64 / 1e6,
                 c("type3"),
@@ -159,12 +206,48 @@ impl Report {
                 c("dropped_overflow"),
                 c("reinjected"),
                 opt(r.ovs_packet_in_overflow),
-                opt(r.ovs_rx_dropped_from_sender),
-                opt(r.ovs_tx_dropped_to_receiver),
+                opt(r.ovs_socket_drops_from_sender),
+                opt(r.sender_retransmits),
+                opt(r.sender_timeouts_after),
             ));
         }
         s
     }
+
+    /// A markdown table of the stall per skew and policy over the repetitions: min, median,
+    /// max.
+    pub fn summary_table(&self) -> String {
+        let mut s = String::from(
+            "| skew (s) | policy | runs | stall min (s) | median (s) | max (s) |\n|---:|---|---:|---:|---:|---:|\n",
+        );
+        for skew in self.skews() {
+            for policy in [Policy::Buffer, Policy::Drop] {
+                let v = self.stalls(skew, policy);
+                if let Some((min, med, max)) = min_median_max(&v) {
+                    s.push_str(&format!(
+                        "| {skew} | {} | {} | {min:.2} | {med:.2} | {max:.2} |\n",
+                        policy.as_str(),
+                        v.len()
+                    ));
+                }
+            }
+        }
+        s
+    }
+}
+
+/// (min, median, max) of a non-empty sample.
+pub fn min_median_max(v: &[f64]) -> Option<(f64, f64, f64)> {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let hi = *v.get(n / 2)?;
+    let med = if n % 2 == 1 {
+        hi
+    } else {
+        (*v.get(n / 2 - 1)? + hi) / 2.0
+    };
+    Some((*v.first()?, med, *v.last()?))
 }
 
 fn opt(v: Option<u64>) -> String {
@@ -179,18 +262,20 @@ pub fn run(opts: &Options) -> Result<Report, ExperimentError> {
     let cfg = SnapLabConfig::new(&opts.topo, opts.of, &opts.prefix, opts.run_dir.clone());
     let lab = SnapLab::up(&cfg)?;
     let mut runs = Vec::new();
-    for &policy in &opts.policies {
-        let service = format!("skew-{}", policy.as_str());
-        lab.register(&service, policy.as_str(), &["h1", "h2"], false, None)?;
-        for &skew in &opts.skews {
-            let r = one_run(&lab, opts, &service, policy, skew)?;
-            tracing::info!(
-                target: "viola::experiment",
-                "skew {skew} s, {}: stall {:.2} s", policy.as_str(), r.stall
-            );
-            runs.push(r);
+    for rep in 0..opts.repeat.max(1) {
+        for &policy in &opts.policies {
+            let service = format!("skew-{}", policy.as_str());
+            lab.register(&service, policy.as_str(), &["h1", "h2"], false, None)?;
+            for &skew in &opts.skews {
+                let r = one_run(&lab, opts, &service, policy, skew, rep)?;
+                tracing::info!(
+                    target: "viola::experiment",
+                    "skew {skew} s, {}, run {rep}: stall {:.2} s", policy.as_str(), r.stall
+                );
+                runs.push(r);
+            }
+            lab.unregister(&service)?;
         }
-        lab.unregister(&service)?;
     }
     lab.down()?;
     Ok(Report {
@@ -230,9 +315,12 @@ fn one_run(
     service: &str,
     policy: Policy,
     skew: f64,
+    rep: usize,
 ) -> Result<Run, ExperimentError> {
     let before = lab.status(service)?["counts"].clone();
     let ovs_before = ovs_drops(lab);
+    let sock_before = socket_drops(lab, "h1");
+    let tcp_before = tcp_counters(lab, "h1");
     let dst = lab.host("h2")?.ip.clone();
     let spawn = |host: &str, cmd: &str| -> Result<Reaped, ExperimentError> {
         let mut c = lab.lab().exec_command(host, &argv(cmd))?;
@@ -244,27 +332,40 @@ fn one_run(
             .map_err(|e| ExperimentError::io(format!("start `{cmd}` in {host}"), e))
     };
     let _server = spawn("h2", &format!("iperf3 -s -1 -p {IPERF_PORT}"))?;
-    let path = opts
-        .run_dir
-        .join(format!("skew-{}-{skew}.pcap", policy.as_str()));
-    let capture = Capture::start(
-        lab.lab(),
-        "h2",
-        &format!("tcp and dst host {dst} and dst port {IPERF_PORT}"),
-        SNAPLEN,
-        &path,
-    )?;
+    let tag = format!("skew-{}-{skew}-{rep}", policy.as_str());
+    let (path, filter) = match &opts.diag {
+        // Both directions (the receiver's ACKs too) in the kept capture.
+        Some(d) => (
+            d.join(format!("{tag}-h2.pcap")),
+            format!("tcp port {IPERF_PORT}"),
+        ),
+        None => (
+            opts.run_dir.join(format!("{tag}.pcap")),
+            format!("tcp and dst host {dst} and dst port {IPERF_PORT}"),
+        ),
+    };
+    let capture = Capture::start(lab.lab(), "h2", &filter, SNAPLEN, &path)?;
+    let evidence = match &opts.diag {
+        Some(d) => Some(Evidence::start(lab, d, &tag, IPERF_PORT)?),
+        None => None,
+    };
     std::thread::sleep(Duration::from_millis(300));
     let secs = (opts.lead + skew + opts.tail).ceil() as u64;
     let mut client = spawn(
         "h1",
         &format!(
-            "iperf3 -c {dst} -p {IPERF_PORT} -t {secs} -b {}M --connect-timeout 3000",
-            opts.rate_mbit
+            "iperf3 -c {dst} -p {IPERF_PORT} -t {secs} -b {rate}M --connect-timeout 3000{}",
+            if opts.paced {
+                format!(" --fq-rate {}M", opts.rate_mbit)
+            } else {
+                String::new()
+            },
+            rate = opts.rate_mbit
         ),
     )?;
     let start = Instant::now();
     sleep_until(start + Duration::from_secs_f64(opts.lead));
+    let ss_before = evidence.as_ref().map(|_| tcp_info(lab, "h1"));
     lab.start_epoch(service)?;
     let t_adv1 = Instant::now();
     let adv1_at = unix_now();
@@ -273,10 +374,17 @@ fn one_run(
     sleep_until(t_adv1 + Duration::from_secs_f64(skew));
     let t_adv2 = Instant::now();
     let adv2_at = unix_now();
-    lab.advance(service, "h2")?;
+    let adv2 = lab.advance(service, "h2")?;
     let adv2_ms = t_adv2.elapsed().as_secs_f64() * 1e3;
-    lab.reinject(service, "h2")?;
-    lab.reinject(service, "h1")?;
+    let rein2 = lab.reinject(service, "h2")?;
+    let rein2_at = unix_now();
+    let rein1 = lab.reinject(service, "h1")?;
+    let tcp_resumed = tcp_counters(lab, "h1");
+    // The sender's RTT estimate and RTO right after the re-injected window was acknowledged.
+    let ss_after = evidence.as_ref().map(|_| {
+        std::thread::sleep(Duration::from_millis(20));
+        tcp_info(lab, "h1")
+    });
     let deadline = start + Duration::from_secs(secs + 20);
     let end_at = loop {
         if let Ok(Some(_)) = client.0.try_wait() {
@@ -291,16 +399,32 @@ fn one_run(
         std::thread::sleep(Duration::from_millis(50));
     };
     let frames = capture.stop()?;
+    if let Some(e) = evidence {
+        let notes = format!(
+            "h1 TCP before the snapshot:\n{}\nh1 TCP 20 ms after REINJECT:\n{}\nadvance h1 at {adv1_at:.6} ({adv1_ms:.3} ms)\nadvance h2 at {adv2_at:.6}: {adv2}\nreinject h2 answered at {rein2_at:.6}: {rein2}\nreinject h1: {rein1}\nclient ended at {end_at:.6}\nstatus: {}",
+            ss_before.unwrap_or_default(),
+            ss_after.unwrap_or_default(),
+            lab.status(service)?
+        );
+        e.finish(lab, &notes)?;
+    }
     let after = lab.status(service)?["counts"].clone();
     let ovs_after = ovs_drops(lab);
+    let sock_after = socket_drops(lab, "h1");
+    let tcp_after = tcp_counters(lab, "h1");
     let delta = |a: Option<u64>, b: Option<u64>| Some(a?.saturating_sub(b?));
     let progress = progress(&frames, IPERF_PORT, adv1_at);
     let (stall, stall_from) = longest_stall(&progress, end_at - adv1_at);
     let bytes = progress.last().map_or(0, |p| p.1);
-    let progress = thin(progress, THIN_S);
+    // Kept to 0.1 ms (the capture's timestamps are µs, the plot's resolution far coarser).
+    let progress = thin(progress, THIN_S)
+        .into_iter()
+        .map(|(t, b)| ((t * 1e4).round() / 1e4, b))
+        .collect();
     Ok(Run {
         skew,
         policy,
+        rep,
         bytes,
         progress,
         stall,
@@ -311,6 +435,9 @@ fn one_run(
         ovs_packet_in_overflow: delta(ovs_after.0, ovs_before.0),
         ovs_tx_dropped_to_receiver: delta(ovs_after.1, ovs_before.1),
         ovs_rx_dropped_from_sender: delta(ovs_after.2, ovs_before.2),
+        ovs_socket_drops_from_sender: delta(sock_after, sock_before),
+        sender_retransmits: delta(tcp_after.0, tcp_before.0),
+        sender_timeouts_after: delta(tcp_after.1, tcp_resumed.1),
     })
 }
 
@@ -331,6 +458,60 @@ fn ovs_drops(lab: &SnapLab) -> (Option<u64>, Option<u64>, Option<u64>) {
     let tx = port_stats("h2").and_then(|t| dropped(&t, "tx "));
     let rx = port_stats("h1").and_then(|t| dropped(&t, "port "));
     (overflow, tx, rx)
+}
+
+/// Drops of Open vSwitch's packet socket on `host`'s switch port (`skmem` `d` of
+/// `ss -0 -a -m -n -p`), `None` if not found.
+fn socket_drops(lab: &SnapLab, host: &str) -> Option<u64> {
+    let h = lab.host(host).ok()?;
+    let ifname = format!("{}-eth{}", h.bridge, h.port);
+    let out = std::process::Command::new("ss")
+        .args(["-0", "-a", "-m", "-n", "-p"])
+        .output()
+        .ok()?;
+    skmem_drops(&String::from_utf8_lossy(&out.stdout), &ifname)
+}
+
+/// The `d` field of `skmem:(…)` on the line of `ss -0 -m -p` output for the socket
+/// bound to `ifname` and owned by `ovs-vswitchd`.
+fn skmem_drops(text: &str, ifname: &str) -> Option<u64> {
+    let bound = format!(":{ifname} ");
+    let line = text
+        .lines()
+        .find(|l| l.contains(&bound) && l.contains("ovs-vswitchd"))?;
+    let skmem = line.split("skmem:(").nth(1)?.split(')').next()?;
+    skmem
+        .split(',')
+        .find_map(|f| f.strip_prefix('d'))
+        .and_then(|n| n.parse().ok())
+}
+
+/// `ss -tin` of the iperf3 connections in `host` (rtt, rto, cwnd…).
+fn tcp_info(lab: &SnapLab, host: &str) -> String {
+    let argv: Vec<String> = ["ss", "-tin", "dport", "=", ":5201"]
+        .map(String::from)
+        .to_vec();
+    lab.lab()
+        .exec_output(host, &argv)
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_else(|e| format!("(ss failed: {e})"))
+}
+
+/// (`TcpRetransSegs`, `TcpExtTCPTimeouts`) of `host`'s namespace.
+fn tcp_counters(lab: &SnapLab, host: &str) -> (Option<u64>, Option<u64>) {
+    let argv: Vec<String> = ["nstat", "-asz", "TcpRetransSegs", "TcpExtTCPTimeouts"]
+        .map(String::from)
+        .to_vec();
+    let Ok(out) = lab.lab().exec_output(host, &argv) else {
+        return (None, None);
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let get = |name: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+    };
+    (get("TcpRetransSegs"), get("TcpExtTCPTimeouts"))
 }
 
 /// `drop=N` of the line of `ovs-ofctl dump-ports` output that starts with `prefix` (`tx `
@@ -439,6 +620,23 @@ mod tests {
         let p = vec![(0.0, 1), (0.001, 2), (0.002, 3), (1.0, 4), (1.001, 5)];
         assert_eq!(thin(p, 0.005), vec![(0.0, 1), (1.0, 4), (1.001, 5)]);
         assert!(thin(Vec::new(), 0.005).is_empty());
+    }
+
+    #[test]
+    fn min_median_max_of_odd_and_even_samples() {
+        assert_eq!(min_median_max(&[3.0, 1.0, 2.0]), Some((1.0, 2.0, 3.0)));
+        assert_eq!(min_median_max(&[4.0, 1.0, 2.0, 3.0]), Some((1.0, 2.5, 4.0)));
+        assert_eq!(min_median_max(&[]), None);
+    }
+
+    #[test]
+    fn reads_socket_drops_of_ss() {
+        let text = "Netid State  Recv-Q Send-Q Local Address:Port Peer Address:PortProcess\n\
+            p_raw UNCONN 0 0 *:vsx-s1-eth1 * users:((\"ovs-vswitchd\",pid=9,fd=43)) skmem:(r0,rb212992,t0,tb212992,f0,w0,o176,bl0,d16322)\n\
+            p_raw UNCONN 0 0 *:vsx-s1-eth10 * users:((\"ovs-vswitchd\",pid=9,fd=44)) skmem:(r0,rb212992,t0,tb212992,f0,w0,o176,bl0,d7)\n";
+        assert_eq!(skmem_drops(text, "vsx-s1-eth1"), Some(16322));
+        assert_eq!(skmem_drops(text, "vsx-s1-eth10"), Some(7));
+        assert_eq!(skmem_drops(text, "vsx-s1-eth2"), None);
     }
 
     #[test]

@@ -47,6 +47,7 @@ impl SnapLabConfig {
 pub struct SnapLab {
     lab: Option<Lab>,
     api: SocketAddr,
+    of_addr: SocketAddr,
     ctl: Controller,
     running: Option<RunningController>,
     rest_task: Option<tokio::task::JoinHandle<()>>,
@@ -105,6 +106,7 @@ impl SnapLab {
         let mut me = SnapLab {
             lab: None,
             api,
+            of_addr,
             ctl,
             running: Some(running),
             rest_task: Some(task),
@@ -128,6 +130,11 @@ impl SnapLab {
     /// The REST API's address.
     pub fn api(&self) -> SocketAddr {
         self.api
+    }
+
+    /// Where the controller listens for the switches (the OpenFlow channel, on loopback).
+    pub fn of_addr(&self) -> SocketAddr {
+        self.of_addr
     }
 
     pub fn controller(&self) -> &Controller {

@@ -6,7 +6,7 @@
 //! Unix epoch (u64, big endian), zero padding to [`PAYLOAD_LEN`] bytes.
 
 use std::net::{SocketAddrV4, UdpSocket};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -59,7 +59,7 @@ pub struct Arrival {
 #[derive(Debug)]
 pub struct Sender {
     stop: Arc<AtomicBool>,
-    handle: JoinHandle<u64>,
+    handle: JoinHandle<Vec<f64>>,
 }
 
 impl Sender {
@@ -81,26 +81,33 @@ impl Sender {
         let every = Duration::from_secs_f64(1.0 / f64::from(pps.max(1)));
         let handle = std::thread::spawn(move || {
             let start = Instant::now();
-            let mut seq = 0u64;
+            let mut sent = Vec::new();
             while !flag.load(Ordering::Relaxed) {
+                let seq = sent.len() as u64;
                 let due = start + every * u32::try_from(seq).unwrap_or(u32::MAX);
                 if let Some(wait) = due.checked_duration_since(Instant::now()) {
                     std::thread::sleep(wait);
                 }
-                let ns = (unix_now() * 1e9) as u64;
+                let now = unix_now();
                 // ICMP errors (nobody listening yet) surface as send errors: keep going.
-                let _ = sock.send(&encode(seq, ns));
-                seq += 1;
+                let _ = sock.send(&encode(seq, (now * 1e9) as u64));
+                sent.push(now);
             }
-            seq
+            sent
         });
         Ok(Sender { stop, handle })
     }
 
     /// Stops; returns how many datagrams were sent (sequence numbers `0..n`).
     pub fn stop(self) -> u64 {
+        self.stop_with_times().len() as u64
+    }
+
+    /// Stops; returns the send time of every datagram (Unix seconds), indexed by sequence
+    /// number.
+    pub fn stop_with_times(self) -> Vec<f64> {
         self.stop.store(true, Ordering::Relaxed);
-        self.handle.join().unwrap_or(0)
+        self.handle.join().unwrap_or_default()
     }
 }
 
@@ -108,6 +115,8 @@ impl Sender {
 #[derive(Debug)]
 pub struct Receiver {
     stop: Arc<AtomicBool>,
+    /// Distinct sequence numbers received so far.
+    distinct: Arc<AtomicU64>,
     handle: JoinHandle<Vec<Arrival>>,
 }
 
@@ -127,20 +136,53 @@ impl Receiver {
         .map_err(|e| ExperimentError::io(format!("UDP socket {bind} in {ns}"), e))?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
+        let distinct = Arc::new(AtomicU64::new(0));
+        let seen = distinct.clone();
         let handle = std::thread::spawn(move || {
             let mut got = Vec::new();
+            let mut seqs = std::collections::HashSet::new();
             let mut buf = [0u8; 2048];
             while !flag.load(Ordering::Relaxed) {
                 if let Ok(n) = sock.recv(&mut buf) {
                     let at = unix_now();
                     if let Some((seq, sent)) = buf.get(..n).and_then(decode) {
                         got.push(Arrival { seq, sent, at });
+                        if seqs.insert(seq) {
+                            seen.fetch_add(1, Ordering::Relaxed);
+                        }
                     }
                 }
             }
             got
         });
-        Ok(Receiver { stop, handle })
+        Ok(Receiver {
+            stop,
+            distinct,
+            handle,
+        })
+    }
+
+    /// Distinct sequence numbers received so far.
+    pub fn distinct(&self) -> u64 {
+        self.distinct.load(Ordering::Relaxed)
+    }
+
+    /// Waits until `n` distinct sequence numbers arrived, or until nothing new arrived for
+    /// `quiet` (what is still missing then is lost, not late), or `timeout` in all;
+    /// returns how many arrived.
+    pub fn wait_for(&self, n: u64, quiet: Duration, timeout: Duration) -> u64 {
+        let t0 = Instant::now();
+        let (mut last, mut since) = (self.distinct(), Instant::now());
+        loop {
+            let now = self.distinct();
+            if now >= n || since.elapsed() >= quiet || t0.elapsed() >= timeout {
+                return now;
+            }
+            if now != last {
+                (last, since) = (now, Instant::now());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// Stops; returns the arrivals in order.

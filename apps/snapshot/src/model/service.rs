@@ -24,6 +24,8 @@ pub struct VmState {
     pub bytes: usize,
     /// Pair rules installed at this VM's access switch with it as sender.
     pub pairs: Vec<PairRule>,
+    /// When the FLOW_MOD of each tracked pair rule (by destination) last went out.
+    pair_sent: HashMap<MacAddr, Instant>,
     /// Duration of the VM's last ADVANCE (rules deleted and barrier confirmed).
     pub last_advance: Option<Duration>,
 }
@@ -126,6 +128,7 @@ impl ServiceState {
                 buffer: VecDeque::new(),
                 bytes: 0,
                 pairs: Vec::new(),
+                pair_sent: HashMap::new(),
                 last_advance: None,
             })
             .collect();
@@ -228,6 +231,7 @@ impl ServiceState {
         let vm = self.vm_mut(i)?;
         vm.epoch = epoch;
         let pairs = std::mem::take(&mut vm.pairs);
+        vm.pair_sent.clear();
         let complete =
             self.status == Status::InProgress && self.vms.iter().all(|v| v.epoch >= epoch);
         if complete {
@@ -431,11 +435,49 @@ impl ServiceState {
         true
     }
 
+    /// Whether a FLOW_MOD installing `sender`'s pair rule `rule` should go out at `now`:
+    /// tracks the rule (see [`Self::track_pair`]) and says yes, unless the same rule (same
+    /// destination and next hop) already went out less than `holdoff` ago.
+    ///
+    /// Packets keep coming to the controller for a while after their rule was sent: Open
+    /// vSwitch applies a FLOW_MOD to its flow table at once but updates the datapath's
+    /// cached flows only when its revalidators come round (milliseconds, more under load).
+    /// Re-sending the rule for each of those packet-ins doubles the messages of exactly the
+    /// burst that already overloads the switch (after REINJECT, the sender's whole window),
+    /// and every FLOW_MOD makes the switch revalidate again. After `holdoff` it is sent
+    /// again, so a rule that expired (`pair_idle_timeout`) or was removed behind the app's
+    /// back comes back with the next packet.
+    pub fn install_pair(
+        &mut self,
+        sender: VmIndex,
+        rule: PairRule,
+        max: usize,
+        now: Instant,
+        holdoff: Duration,
+    ) -> bool {
+        let recent = self.vms.get(sender).is_some_and(|v| {
+            v.pairs.contains(&rule)
+                && v.pair_sent
+                    .get(&rule.dst)
+                    .is_some_and(|t| now.saturating_duration_since(*t) < holdoff)
+        });
+        if recent || !self.track_pair(sender, rule, max) {
+            return false;
+        }
+        if let Some(v) = self.vms.get_mut(sender) {
+            v.pair_sent.insert(rule.dst, now);
+        }
+        true
+    }
+
     /// Forgets (and returns) the pair rules of a VM, e.g. when its switch reconnects.
     pub fn take_pairs(&mut self, i: VmIndex) -> Vec<PairRule> {
         self.vms
             .get_mut(i)
-            .map(|v| std::mem::take(&mut v.pairs))
+            .map(|v| {
+                v.pair_sent.clear();
+                std::mem::take(&mut v.pairs)
+            })
             .unwrap_or_default()
     }
 

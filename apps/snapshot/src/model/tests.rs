@@ -388,6 +388,41 @@ fn pair_tracking_is_bounded_and_taken_on_advance() {
 }
 
 #[test]
+fn a_pair_rule_is_not_resent_within_the_holdoff() {
+    let t = Instant::now();
+    let ms = Duration::from_millis;
+    let mut r = registry(Policy::Buffer, Limits::default());
+    let (s, _) = r.service_mut("svc").unwrap();
+    let rule = |port| PairRule {
+        dst: MacAddr([0, 0, 0, 0, 0, 2]),
+        out_port: port,
+    };
+    assert!(s.install_pair(0, rule(2), 8, t, ms(200)), "first packet-in");
+    assert!(
+        !s.install_pair(0, rule(2), 8, t + ms(5), ms(200)),
+        "in flight"
+    );
+    assert!(
+        s.install_pair(0, rule(7), 8, t + ms(6), ms(200)),
+        "new next hop"
+    );
+    assert!(
+        s.install_pair(0, rule(7), 8, t + ms(300), ms(200)),
+        "maybe expired"
+    );
+    assert_eq!(s.vm(0).unwrap().pairs, vec![rule(7)]);
+    s.start_epoch(None, t).unwrap();
+    s.advance(0, t + ms(301)).unwrap();
+    assert!(
+        s.install_pair(0, rule(7), 8, t + ms(302), ms(200)),
+        "ADVANCE deleted it: sent again at once"
+    );
+    s.take_pairs(0);
+    assert!(s.install_pair(0, rule(7), 8, t + ms(303), ms(200)));
+    assert!(!s.install_pair(1, rule(7), 0, t, ms(200)), "cap of 0");
+}
+
+#[test]
 fn registration_is_validated() {
     let mut r = registry(Policy::Buffer, Limits::default());
     let l = Limits::default();
