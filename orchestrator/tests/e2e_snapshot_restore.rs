@@ -10,20 +10,28 @@
 //! mapped 1→0x11, 2→0x12), and the transfer, resumed from the snapshot point, completes
 //! with the receiver's SHA-256 equal to the sender's stream.
 //!
-//! The snapshot is a background snapshot (QEMU's `background-snapshot`: the guest stops for
-//! a few ms at the snapshot point, then runs while its memory as of that point is written).
-//! With pre-copy, one run here restored a guest that panicked at once ("Attempted to kill
-//! the idle task"; NOTES.md has seen the same under TCG), and the final copy paused some
-//! guests 160–375 ms; background images always restored, with pauses under 20 ms.
+//! The snapshot is a background snapshot (QEMU's `background-snapshot`: the guest's CPU
+//! stops for a few ms at the snapshot point, then runs while its memory as of that point is
+//! written) and the cut must still be strict: `tcpdump` on every guest's tap checks that no
+//! frame from the guest reaches the wire between its cut (QEMU's STOP) and the controller's
+//! answer to its ADVANCE_EPOCH; the agents hold the guests' egress in QEMU until then. vm2
+//! pings vm4 every 20 ms and its ADVANCE_EPOCH is answered 1 s late (a wrapper around the
+//! cluster), so a cut that is not strict has a whole second to show: with
+//! `VIOLA_TEST_HOLD_EGRESS=0` (agents without the hold) this test fails (in one such run 32
+//! of vm2's frames went out in that second).
+//! `VIOLA_E2E_MODE=precopy` runs the same test with pre-copy snapshots.
 //!
 //! Fails — never skips — without root, Open vSwitch, QEMU or the guest's inputs.
 //! Figures are printed as `FIGURE` lines.
 
 mod e2e_support;
 
+use e2e_support::capture::Capture;
 use e2e_support::net::{self, Ctl};
+use e2e_support::slow_advance::SlowAdvance;
 use e2e_support::*;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use viola_orchestrator::agent::AgentClient;
@@ -37,6 +45,10 @@ use viola_testbed::lab::{Ovs, OvsDaemons};
 const BYTES: usize = 3_000_000;
 const PACE: &str = "0.05";
 const RECV_PORT: u16 = 5001;
+/// The controller answers vm2's ADVANCE_EPOCH this late (vm2 pings vm4 every 20 ms): a cut
+/// that is not strict lets several of vm2's frames through, every time.
+const SLOW_ADVANCE_VM: &str = "vm2";
+const SLOW_ADVANCE: Duration = Duration::from_millis(1000);
 
 /// (vm, tap, switch index 0/1, access port, ip).
 const VMS: [(&str, &str, usize, u32, &str); 4] = [
@@ -137,6 +149,12 @@ fn body() {
     println!("FIGURE e2e test wall time {} s", t_all.elapsed().as_secs());
 }
 
+/// The snapshot mode: background unless `VIOLA_E2E_MODE=precopy` (for trials of the
+/// other mode; the default is what CI runs).
+fn snapshot_mode() -> String {
+    std::env::var("VIOLA_E2E_MODE").unwrap_or_else(|_| "background".into())
+}
+
 fn service_file(
     dir: &Path,
     guest: &viola_orchestrator::guest::Guest,
@@ -148,7 +166,7 @@ fn service_file(
         r#"
 name = "e2e"
 controller = "{ctl_url}"
-mode = "background"
+mode = "{mode}"
 policy = "buffer"
 [timeouts]
 snapshot_s = 300
@@ -173,7 +191,15 @@ name = "vms-b"
 agent = "{}"
 site = "b"
 "#,
-        SITE_A[0].1, SITE_B[0].1, SITE_A[1].1, SITE_B[1].1, ss[0], ss[1], agents[0], agents[1]
+        SITE_A[0].1,
+        SITE_B[0].1,
+        SITE_A[1].1,
+        SITE_B[1].1,
+        ss[0],
+        ss[1],
+        agents[0],
+        agents[1],
+        mode = snapshot_mode(),
     );
     for (i, (vm, tap, sw, port, ip)) in VMS.iter().enumerate() {
         let role = match *vm {
@@ -181,6 +207,9 @@ site = "b"
                 format!(" viola.send=10.0.0.3:{RECV_PORT} viola.bytes={BYTES} viola.pace={PACE}")
             }
             "vm3" => format!(" viola.sink={RECV_PORT} viola.bytes={BYTES}"),
+            // A steady trickle across both switches (vm2 → vm4 and back): frames a
+            // non-strict cut would let through.
+            "vm2" => " viola.ping=10.0.0.4".to_string(),
             _ => String::new(),
         };
         s.push_str(&format!(
@@ -301,8 +330,24 @@ async fn scenario(
         (at as usize) < BYTES / 2,
         "the transfer is too fast to be cut by the snapshot ({at} of {BYTES} bytes already)"
     );
+    // What each guest puts on the wire during the snapshot.
+    let captures: Vec<(String, Capture)> = VMS
+        .iter()
+        .enumerate()
+        .map(|(i, (vm, tap, ..))| {
+            (
+                vm.to_string(),
+                Capture::start(tap, &format!("52:54:00:00:00:{:02x}", i + 1), tmp),
+            )
+        })
+        .collect();
+    let slow = SlowAdvance {
+        inner: &c,
+        vm: SLOW_ADVANCE_VM,
+        delay: SLOW_ADVANCE,
+    };
     let rec = tc::snapshot(
-        &c,
+        &slow,
         &svc,
         &SnapshotOptions {
             snapshot_id: Some("e2e-1".into()),
@@ -310,6 +355,8 @@ async fn scenario(
     )
     .await
     .expect("snapshot");
+    let frames: BTreeMap<String, Vec<u64>> =
+        captures.into_iter().map(|(vm, c)| (vm, c.stop())).collect();
     let received_after_snapshot = recv_progress(&recv_log).last().map(|p| p.0).unwrap_or(0);
     let status = get_json(&format!("{}/api/v1/snapshot/e2e", ctl.url())).await;
     println!(
@@ -324,10 +371,22 @@ async fn scenario(
     );
     for (vm, v) in &rec.vms {
         println!(
-            "FIGURE e2e {vm}: paused {} ms (QEMU downtime {:?} ms), migrate→STOP {} ms, ADVANCE_EPOCH answered {} ms after VM_PAUSED, image {} bytes",
-            v.paused_ms, v.downtime_ms, v.to_stop_ms, v.advance_ms, v.size
+            "FIGURE e2e {vm}: network pause {} ms (cut → packets flow again; egress held: {}), CPU stopped {} ms (QEMU downtime {:?} ms), migrate→STOP {} ms, ADVANCE_EPOCH answered {} ms after VM_PAUSED{}, image {} bytes",
+            v.paused_ms,
+            v.egress_held,
+            v.cpu_stopped_ms,
+            v.downtime_ms,
+            v.to_stop_ms,
+            v.advance_ms,
+            if vm == SLOW_ADVANCE_VM {
+                format!(" (delayed {} ms by the test)", SLOW_ADVANCE.as_millis())
+            } else {
+                String::new()
+            },
+            v.size
         );
     }
+    check_strict_cut(&rec, &frames);
     println!(
         "FIGURE e2e controller: status {} epoch {} counts {} timings {} buffered {} packets / {} bytes",
         status["status"],
@@ -468,4 +527,66 @@ async fn scenario(
         .expect("agent b status")
         .is_empty());
     drop(agent_b);
+}
+
+/// The strict cut, as the wire shows it: no frame from a guest between its cut (QEMU's
+/// STOP) and the controller's answer to its ADVANCE_EPOCH. A frame there would be a
+/// packet of the guest's post-snapshot life that the controller still takes for a
+/// pre-snapshot one. The captures must see the transfer itself, before and after.
+fn check_strict_cut(rec: &tc::SnapshotRecord, frames: &BTreeMap<String, Vec<u64>>) {
+    let mut leaks = Vec::new();
+    for (vm, v) in &rec.vms {
+        assert!(
+            v.cut_unix_us > 0 && v.advanced_unix_us > v.cut_unix_us,
+            "{vm}: cut at {} µs, advanced at {} µs",
+            v.cut_unix_us,
+            v.advanced_unix_us
+        );
+        assert!(
+            v.released_unix_us >= v.advanced_unix_us || !v.egress_held,
+            "{vm}: egress released at {} µs, before ADVANCE_EPOCH was answered at {} µs",
+            v.released_unix_us,
+            v.advanced_unix_us
+        );
+        let seen = frames.get(vm).map(Vec::as_slice).unwrap_or_default();
+        let inside: Vec<u64> = seen
+            .iter()
+            .copied()
+            .filter(|t| (v.cut_unix_us..=v.advanced_unix_us).contains(t))
+            .collect();
+        let after_release = seen.iter().filter(|t| **t >= v.released_unix_us).count();
+        let first_after_cut = seen
+            .iter()
+            .find(|t| **t >= v.cut_unix_us)
+            .map(|t| format!("{:.1} ms", (t - v.cut_unix_us) as f64 / 1000.0))
+            .unwrap_or_else(|| "none".into());
+        println!(
+            "FIGURE e2e {vm} on the wire: {} frames captured, {} between cut and ADVANCE_EPOCH ({:.1} ms window), first frame after the cut at +{first_after_cut}, released at +{:.1} ms, {after_release} frames after the release",
+            seen.len(),
+            inside.len(),
+            (v.advanced_unix_us - v.cut_unix_us) as f64 / 1000.0,
+            (v.released_unix_us.saturating_sub(v.cut_unix_us)) as f64 / 1000.0,
+        );
+        if !inside.is_empty() {
+            leaks.push(format!(
+                "{vm}: {} frames at +{:?} µs after the cut (ADVANCE_EPOCH answered at +{} µs)",
+                inside.len(),
+                inside.iter().map(|t| t - v.cut_unix_us).collect::<Vec<_>>(),
+                v.advanced_unix_us - v.cut_unix_us
+            ));
+        }
+    }
+    assert!(
+        leaks.is_empty(),
+        "the cut is not strict: frames reached the wire after the snapshot point and before the epoch advanced:\n{}",
+        leaks.join("\n")
+    );
+    let sender = frames.get("vm1").map(Vec::as_slice).unwrap_or_default();
+    let v1 = &rec.vms["vm1"];
+    assert!(
+        sender.iter().any(|t| *t < v1.cut_unix_us)
+            && sender.iter().any(|t| *t >= v1.released_unix_us),
+        "the capture on vt1 did not see the transfer around the snapshot ({} frames)",
+        sender.len()
+    );
 }

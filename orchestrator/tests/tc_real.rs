@@ -50,6 +50,8 @@ impl FakeController {
             ("POST", "/api/v1/snapshot/demo/vms/vm1/reinject") => (200, json!({"reinjected": 0})),
             ("POST", "/api/v1/snapshot/demo/abort") => (200, json!({"aborted": true})),
             ("GET", "/api/v1/snapshot/demo") => (200, json!({"name": "demo"})),
+            // Restore asks which switches are connected before it pushes flow tables.
+            ("GET", "/api/v1/switches") => (200, json!([])),
             _ => (404, json!({"error": "no route"})),
         }
     }

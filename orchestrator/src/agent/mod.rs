@@ -8,8 +8,13 @@
 //! agent waits for `postmigrate` and sends `cont`. Restore: QEMU with the same device
 //! configuration plus `-incoming defer -S`, `migrate-incoming tcp:…` fed by the snapshot
 //! server's `serve`, guest left paused until `cont`.
+//!
+//! Background mode (`background-snapshot`): QEMU stops the guest for the setup and resumes
+//! it by itself; a `filter-buffer` on the guest's netdev ([`hold`]) holds the packets the
+//! guest sends from before the cut until `unpause`, so the network still sees a strict cut.
 
 pub mod client;
+pub mod hold;
 pub mod protocol;
 pub mod qemu;
 pub mod qmp;

@@ -103,8 +103,25 @@ pub struct SnapshotReport {
     /// `migrate` command → MIGRATION completed event, as the agent saw it (ms).
     #[serde(default)]
     pub migration_ms: u64,
-    /// Guest paused, as the agent saw it: STOP event → guest running again (ms).
+    /// The pause the network sees: the cut (QEMU's STOP) → the guest's packets flow again
+    /// (ms). Pre-copy: the guest is held stopped until `unpause` and then resumed, so this
+    /// is the CPU stop. Background with the egress hold: cut → the held packets released
+    /// at `unpause`. Background without it: cut → QEMU's own RESUME.
     pub paused_ms: u64,
+    /// The guest's CPU stop: STOP → RESUME (QEMU's event timestamps when present), ms.
+    #[serde(default)]
+    pub cpu_stopped_ms: u64,
+    /// Whether the guest's egress was held by a QEMU `filter-buffer` from before the cut
+    /// until `unpause` (background mode).
+    #[serde(default)]
+    pub egress_held: bool,
+    /// Wall clock of the cut: QEMU's STOP event timestamp (µs since the Unix epoch).
+    #[serde(default)]
+    pub cut_unix_us: u64,
+    /// Wall clock when the guest's packets could flow again: hold released, or the guest
+    /// resumed (µs since the Unix epoch).
+    #[serde(default)]
+    pub released_unix_us: u64,
     /// `migrate` command → STOP event (ms).
     pub to_stop_ms: u64,
     /// Bytes QEMU reported as transferred.

@@ -33,6 +33,17 @@ pub enum QmpError {
 pub struct QmpEvent {
     pub name: String,
     pub data: Value,
+    /// QEMU's own timestamp of the event (wall clock, µs since the Unix epoch): when
+    /// QEMU emitted it, not when the agent read it.
+    pub at_us: Option<u64>,
+}
+
+/// QMP's event `timestamp` (`{"seconds", "microseconds"}`) as µs since the Unix epoch.
+fn event_time_us(v: &Value) -> Option<u64> {
+    let t = v.get("timestamp")?;
+    let s = t.get("seconds")?.as_u64()?;
+    let us = t.get("microseconds")?.as_u64()?;
+    s.checked_mul(1_000_000)?.checked_add(us)
 }
 
 /// One negotiated QMP connection.
@@ -52,6 +63,31 @@ impl qapi::Command for QueryMigrateRaw {
     const ALLOW_OOB: bool = false;
 }
 impl qmp::QmpCommand for QueryMigrateRaw {}
+
+/// Untyped commands whose arguments are a JSON object: the crate's typed `object-add`
+/// follows a newer schema than QEMU 7.2's.
+macro_rules! raw_command {
+    ($ty:ident, $name:literal) => {
+        #[derive(Serialize)]
+        struct $ty(serde_json::Map<String, Value>);
+        impl qapi::Command for $ty {
+            type Ok = Value;
+            const NAME: &'static str = $name;
+            const ALLOW_OOB: bool = false;
+        }
+        impl qmp::QmpCommand for $ty {}
+    };
+}
+raw_command!(ObjectAddRaw, "object-add");
+raw_command!(ObjectDelRaw, "object-del");
+raw_command!(QomSetRaw, "qom-set");
+
+fn args(v: Value) -> serde_json::Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
+}
 
 impl Qmp {
     /// Connects to a QMP unix socket, retrying until `wait` has passed (QEMU creates the
@@ -87,8 +123,9 @@ impl Qmp {
                             .unwrap_or("?")
                             .to_string();
                         let data = v.get("data").cloned().unwrap_or(Value::Null);
+                        let at_us = event_time_us(&v);
                         tracing::debug!(%name, %data, "QMP event");
-                        let _ = sender.send(QmpEvent { name, data });
+                        let _ = sender.send(QmpEvent { name, data, at_us });
                     }
                     Err(e) => tracing::warn!("QMP event stream: {e}"),
                 }
@@ -171,6 +208,28 @@ impl Qmp {
     /// `query-migrate` as JSON.
     pub async fn query_migrate(&self) -> Result<Value, QmpError> {
         self.exec(QueryMigrateRaw {}).await
+    }
+
+    /// `object-add` with QEMU 7.2's flat arguments (`qom-type`, `id`, properties).
+    pub async fn object_add(&self, arguments: Value) -> Result<(), QmpError> {
+        self.exec(ObjectAddRaw(args(arguments))).await.map(|_| ())
+    }
+
+    pub async fn object_del(&self, id: &str) -> Result<(), QmpError> {
+        self.exec(ObjectDelRaw(args(serde_json::json!({ "id": id }))))
+            .await
+            .map(|_| ())
+    }
+
+    /// `qom-set` of one property.
+    pub async fn qom_set(&self, path: &str, property: &str, value: Value) -> Result<(), QmpError> {
+        self.exec(QomSetRaw(args(serde_json::json!({
+            "path": path,
+            "property": property,
+            "value": value,
+        }))))
+        .await
+        .map(|_| ())
     }
 
     pub async fn cont(&self) -> Result<(), QmpError> {

@@ -1,6 +1,7 @@
 //! The agent's VMs: start, snapshot (QMP migration to a snapshot server), unpause,
 //! restore (incoming migration fed by a snapshot server), cont, stop.
 
+use super::hold::{now_us, EgressHold};
 use super::protocol::{AgentEvent, RestoreFrom, SnapshotMode, SnapshotReport, VmConfig, VmStatus};
 use super::qemu::{command_line, detect_accel, qemu_binary, Accel, VmPaths};
 use super::qmp::{Qmp, QmpError, QmpEvent};
@@ -67,6 +68,10 @@ pub struct AgentConfig {
     pub hold_timeout: Duration,
     /// Limit for a whole migration (snapshot or restore).
     pub migration_timeout: Duration,
+    /// Background mode: hold the guest's outgoing packets from before the cut until
+    /// `unpause` (a QEMU `filter-buffer`, see [`super::hold`]). Off, the guest's packets
+    /// flow again as soon as QEMU resumes it, before the epoch is advanced.
+    pub hold_egress: bool,
 }
 
 impl AgentConfig {
@@ -77,6 +82,7 @@ impl AgentConfig {
             accel: None,
             hold_timeout: Duration::from_secs(120),
             migration_timeout: Duration::from_secs(600),
+            hold_egress: true,
         }
     }
 }
@@ -90,7 +96,20 @@ struct Vm {
     command_line: Vec<String>,
     qemu_version: String,
     hold: Mutex<Option<oneshot::Sender<()>>>,
+    /// The egress hold of a background snapshot, until released.
+    egress: Mutex<Option<EgressHold>>,
     busy: Mutex<()>,
+}
+
+/// QOM id of the egress hold filter (one snapshot at a time per VM).
+const HOLD_ID: &str = "viola-egress-hold";
+
+/// Releases `vm`'s egress hold if one is engaged; the wall-clock time of the release.
+async fn release_egress(vm: &Vm) -> Result<Option<u64>, AgentError> {
+    let Some(h) = vm.egress.lock().await.take() else {
+        return Ok(None);
+    };
+    Ok(Some(h.release(&vm.qmp).await?))
 }
 
 /// The VM-server agent.
@@ -193,6 +212,7 @@ impl Agent {
             command_line,
             qemu_version,
             hold: Mutex::new(None),
+            egress: Mutex::new(None),
             busy: Mutex::new(()),
         });
         let mut vms = self.vms.lock().await;
@@ -212,7 +232,16 @@ impl Agent {
         mode: SnapshotMode,
         events: mpsc::UnboundedSender<AgentEvent>,
     ) -> Result<SnapshotReport, AgentError> {
-        match self.snapshot_inner(name, target, mode, events).await {
+        let result = self.snapshot_inner(name, target, mode, events).await;
+        // Whatever happened, the guest's packets must not stay held (unless the hold is
+        // another snapshot's, still running).
+        let own = !matches!(result, Err(AgentError::Busy(_)));
+        if let (true, Ok(vm)) = (own, self.vm(name).await) {
+            if let Err(e) = release_egress(&vm).await {
+                tracing::warn!(vm = name, "releasing the egress hold: {e}");
+            }
+        }
+        match result {
             // A MIGRATION "failed" event carries no reason: ask QEMU for it.
             Err(AgentError::Migration { vm, status, detail }) if detail.is_empty() => {
                 let desc = match self.vm(name).await {
@@ -260,6 +289,20 @@ impl Agent {
                 ),
             ])
             .await?;
+        if mode == SnapshotMode::Precopy && vm.accel == Accel::Tcg {
+            // Measured with QEMU 7.2 (docs/src/orchestrator.md): slow pre-copy streams of
+            // busy TCG guests can miss writes, and the image then differs from the guest.
+            tracing::warn!(
+                vm = name,
+                "pre-copy under TCG: QEMU 7.2 may write an inconsistent image; prefer background mode"
+            );
+        }
+        // Background mode: hold the guest's egress from just before the cut.
+        let hold_egress = mode == SnapshotMode::Background && self.config.hold_egress;
+        if hold_egress {
+            let h = EgressHold::engage(&vm.qmp, HOLD_ID).await?;
+            *vm.egress.lock().await = Some(h);
+        }
         let t0 = Instant::now();
         vm.qmp.migrate(&format!("tcp:{target}")).await?;
         let deadline = tokio::time::Instant::now() + self.config.migration_timeout;
@@ -267,17 +310,17 @@ impl Agent {
         // Until STOP: the snapshot point.
         let mut completed = false;
         let mut completed_at: Option<Instant> = None;
-        loop {
+        let cut_us = loop {
             let ev = next_event(&vm, &mut rx, deadline, name).await?;
             match ev.name.as_str() {
-                "STOP" => break,
+                "STOP" => break ev.at_us.unwrap_or_else(now_us),
                 "MIGRATION" if migration_status(&ev, name)? => {
                     completed = true;
                     completed_at.get_or_insert_with(Instant::now);
                 }
                 _ => {}
             }
-        }
+        };
         let stop_at = Instant::now();
         let to_stop_ms = ms(stop_at - t0);
         let (hold_tx, mut hold_rx) = oneshot::channel();
@@ -295,14 +338,15 @@ impl Agent {
 
         // Hold until unpause, noting completion (and, in background mode, the resume).
         let hold_deadline = tokio::time::Instant::now() + self.config.hold_timeout;
-        let mut resumed_at: Option<Instant> = None;
+        // CPU running again: QEMU's RESUME timestamp (µs since the Unix epoch).
+        let mut resumed_us: Option<u64> = None;
         let mut unpaused = false;
         while !unpaused {
             tokio::select! {
                 r = &mut hold_rx => { unpaused = r.is_ok(); if !unpaused { break; } }
                 ev = rx.recv() => match ev {
                     Ok(ev) => match ev.name.as_str() {
-                        "RESUME" => { resumed_at.get_or_insert_with(Instant::now); }
+                        "RESUME" => { resumed_us.get_or_insert(ev.at_us.unwrap_or_else(now_us)); }
                         "MIGRATION" => {
                             let done = migration_status(&ev, name)?;
                             if done && !completed {
@@ -323,6 +367,8 @@ impl Agent {
             }
         }
         vm.hold.lock().await.take();
+        // VM_UNPAUSE (or the hold timed out): the guest's packets may go.
+        let released_us = release_egress(&vm).await?;
 
         // Wait for the stream to be complete.
         while !completed {
@@ -339,7 +385,7 @@ impl Agent {
                     }
                 }
                 "RESUME" => {
-                    resumed_at.get_or_insert_with(Instant::now);
+                    resumed_us.get_or_insert(ev.at_us.unwrap_or_else(now_us));
                 }
                 _ => {}
             }
@@ -357,7 +403,7 @@ impl Agent {
             if vm.qmp.status().await? != "running" {
                 vm.qmp.cont().await?;
             }
-            resumed_at.get_or_insert_with(Instant::now);
+            resumed_us.get_or_insert_with(now_us);
         }
         if !unpaused {
             return Err(AgentError::Timeout(format!(
@@ -366,7 +412,12 @@ impl Agent {
             )));
         }
         let info = vm.qmp.query_migrate().await?;
-        let paused_ms = resumed_at.map(|r| ms(r - stop_at)).unwrap_or(0);
+        // No RESUME seen (it should have come): the agent's own view.
+        let resumed_us =
+            resumed_us.unwrap_or_else(|| cut_us + stop_at.elapsed().as_micros() as u64);
+        let released_us = released_us.unwrap_or(resumed_us);
+        let cpu_stopped_ms = resumed_us.saturating_sub(cut_us) / 1000;
+        let paused_ms = released_us.saturating_sub(cut_us) / 1000;
         Ok(SnapshotReport {
             vm: name.into(),
             mode,
@@ -377,6 +428,10 @@ impl Agent {
                 .filter(|t| *t > 0),
             migration_ms: completed_at.map(|c| ms(c - t0)).unwrap_or(0),
             paused_ms,
+            cpu_stopped_ms,
+            egress_held: hold_egress,
+            cut_unix_us: cut_us,
+            released_unix_us: released_us,
             to_stop_ms,
             transferred_bytes: info.pointer("/ram/transferred").and_then(Value::as_u64),
             qemu_version: vm.qemu_version.clone(),

@@ -16,7 +16,8 @@ pub const VIRTIO_NET_MODULES: [&str; 8] = [
 /// `viola.ip=A.B.C.D/N` (eth0 address), `viola.gw=A.B.C.D` (default route),
 /// `viola.sink=PORT` (accept TCP on PORT forever, discard the data),
 /// `viola.send=HOST:PORT` (send a TCP stream to HOST:PORT forever, reconnecting),
-/// `viola.echo=PORT` (a TCP echo server on PORT, one `cat` per connection).
+/// `viola.echo=PORT` (a TCP echo server on PORT, one `cat` per connection),
+/// `viola.ping=HOST` (ping HOST every 20 ms forever: a steady trickle of frames both ways).
 ///
 /// With `viola.bytes=N`, `viola.sink` and `viola.send` make one checked transfer instead:
 /// the sender waits until it can ping HOST, then sends exactly N bytes of a deterministic
@@ -92,6 +93,8 @@ elif [ -n "$SEND" ]; then
 fi
 ECHO=$(arg viola.echo)
 [ -n "$ECHO" ] && (while true; do nc -ll -p "$ECHO" -e /bin/cat; sleep 1; done) &
+PING=$(arg viola.ping)
+[ -n "$PING" ] && (while true; do ping -q -i 0.02 "$PING" > /dev/null 2>&1; sleep 1; done) &
 echo "viola-guest: ready ip=$IP"
 n=0
 while true; do
@@ -137,5 +140,6 @@ mod tests {
         assert!(s.contains("viola-guest: recv done bytes"));
         assert!(s.contains("viola-guest: send sha256"));
         assert!(s.contains("arg viola.bytes"));
+        assert!(s.contains("arg viola.ping"));
     }
 }

@@ -87,6 +87,8 @@ pub trait Cluster {
     async fn restore_flows(&self, document: Value, map: BTreeMap<String, String>)
         -> CResult<Value>;
     async fn controller_status(&self, service: &str) -> CResult<Value>;
+    /// `GET /api/v1/switches`: the switches connected to the controller.
+    async fn switches(&self) -> CResult<Value>;
 }
 
 /// The networked cluster.
@@ -280,5 +282,8 @@ impl Cluster for RealCluster {
     }
     async fn controller_status(&self, service: &str) -> CResult<Value> {
         self.get(&format!("/snapshot/{}", seg(service))).await
+    }
+    async fn switches(&self) -> CResult<Value> {
+        self.get("/switches").await
     }
 }

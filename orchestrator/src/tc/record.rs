@@ -18,8 +18,24 @@ pub struct VmRecord {
     pub size: u64,
     /// QEMU's downtime (ms).
     pub downtime_ms: Option<i64>,
-    /// Guest paused, STOP → running again, as the agent measured (ms).
+    /// The pause the network sees: the cut → the guest's packets flow again (ms); see
+    /// [`crate::agent::SnapshotReport::paused_ms`].
     pub paused_ms: u64,
+    /// The guest's CPU stop, STOP → RESUME (ms).
+    #[serde(default)]
+    pub cpu_stopped_ms: u64,
+    /// Egress held by a QEMU filter from before the cut until VM_UNPAUSE.
+    #[serde(default)]
+    pub egress_held: bool,
+    /// Wall clock (µs since the Unix epoch) of the cut (QEMU's STOP), of the controller's
+    /// answer to ADVANCE_EPOCH as the transaction controller received it, and of the
+    /// guest's packets flowing again.
+    #[serde(default)]
+    pub cut_unix_us: u64,
+    #[serde(default)]
+    pub advanced_unix_us: u64,
+    #[serde(default)]
+    pub released_unix_us: u64,
     /// QEMU's total migration time (ms).
     pub total_time_ms: Option<i64>,
     /// Migration time as the agent measured it (ms).

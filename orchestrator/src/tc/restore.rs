@@ -98,7 +98,7 @@ pub async fn restore<C: Cluster>(
     }
     report.copy_ms = ms(t0.elapsed());
 
-    // Flow tables.
+    // Flow tables, once the site's switches are connected.
     let t = Instant::now();
     if !svc.controller.is_empty() && !record.flow_state.is_null() {
         let map = svc
@@ -106,14 +106,7 @@ pub async fn restore<C: Cluster>(
             .get(site)
             .map(|s| s.dpid_map.clone())
             .unwrap_or_default();
-        let limit = Duration::from_secs(svc.timeouts.controller_s.max(1) * 6);
-        report.flows = timed_call(
-            Phase::Flows,
-            "controller",
-            limit,
-            c.restore_flows(record.flow_state.clone(), map),
-        )
-        .await?;
+        report.flows = push_flows(c, svc, &record.flow_state, map).await?;
     }
     report.flows_ms = ms(t.elapsed());
 
@@ -204,5 +197,98 @@ async fn stop_started<C: Cluster, T>(
                 tracing::warn!(vm = %vm, "stop after failed restore: {e}");
             }
         }
+    }
+}
+
+/// A datapath id as the controller and the flow-state documents write it (hex, colons
+/// allowed), as a number.
+fn parse_dpid(s: &str) -> Option<u64> {
+    let hex: String = s.chars().filter(|c| *c != ':').collect();
+    u64::from_str_radix(&hex, 16).ok()
+}
+
+/// The switches `document` will be pushed to: its switches' dpids through `map`.
+pub(crate) fn target_switches(document: &Value, map: &BTreeMap<String, String>) -> Vec<u64> {
+    let map: BTreeMap<u64, u64> = map
+        .iter()
+        .filter_map(|(k, v)| Some((parse_dpid(k)?, parse_dpid(v)?)))
+        .collect();
+    let mut out: Vec<u64> = document
+        .get("switches")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.get("dpid").and_then(Value::as_str).and_then(parse_dpid))
+                .map(|d| map.get(&d).copied().unwrap_or(d))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The connected switches of a `GET /switches` answer.
+fn connected(answer: &Value) -> Vec<u64> {
+    answer
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.get("dpid").and_then(Value::as_str).and_then(parse_dpid))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Pushes the flow state once every target switch is connected to the controller. The
+/// controller refuses the whole document (pushing nothing) if a switch is not connected
+/// when it plans the push; a switch that reconnects right then (bridges coming up at a new
+/// site do) is waited for again, until `timeouts.switches_s`.
+async fn push_flows<C: Cluster>(
+    c: &C,
+    svc: &ServiceFile,
+    document: &Value,
+    map: BTreeMap<String, String>,
+) -> Result<Value, TcError> {
+    let targets = target_switches(document, &map);
+    let limit = Duration::from_secs(svc.timeouts.switches_s.max(1));
+    let call_limit = Duration::from_secs(svc.timeouts.controller_s.max(1) * 6);
+    let deadline = Instant::now() + limit;
+    let missing_now = |answer: &Value| -> Vec<u64> {
+        let have = connected(answer);
+        targets
+            .iter()
+            .copied()
+            .filter(|d| !have.contains(d))
+            .collect()
+    };
+    loop {
+        let answer = timed_call(Phase::Flows, "controller", call_limit, c.switches()).await?;
+        let missing = missing_now(&answer);
+        if missing.is_empty() {
+            match timed_call(
+                Phase::Flows,
+                "controller",
+                call_limit,
+                c.restore_flows(document.clone(), map.clone()),
+            )
+            .await
+            {
+                Err(TcError::Failed { cause, .. })
+                    if cause.0.contains("not connected") && Instant::now() < deadline =>
+                {
+                    tracing::info!("flow-state restore: {cause}; waiting for the switch again");
+                }
+                other => return other,
+            }
+        } else if Instant::now() >= deadline {
+            let list: Vec<String> = missing.iter().map(|d| format!("{d:016x}")).collect();
+            return Err(TcError::Timeout {
+                phase: Phase::Flows,
+                target: format!("switches {} to connect to the controller", list.join(", ")),
+                after: limit,
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -91,6 +91,9 @@ pub struct Timeouts {
     pub pause_s: u64,
     /// One request to the controller.
     pub controller_s: u64,
+    /// Restore: how long to wait for the site's switches (the flow state's, dpids mapped)
+    /// to be connected to the controller before pushing the flow tables.
+    pub switches_s: u64,
 }
 
 impl Default for Timeouts {
@@ -99,6 +102,7 @@ impl Default for Timeouts {
             snapshot_s: 600,
             pause_s: 30,
             controller_s: 10,
+            switches_s: 60,
         }
     }
 }

@@ -116,6 +116,7 @@ struct VmProgress {
     handled: bool,
     report: Option<SnapshotReport>,
     advance_ms: u64,
+    advanced_unix_us: u64,
     unpause_ms: u64,
     advance: Value,
     reinject: Value,
@@ -170,6 +171,11 @@ pub async fn snapshot<C: Cluster>(
                         size: 0,
                         downtime_ms: r.downtime_ms,
                         paused_ms: r.paused_ms,
+                        cpu_stopped_ms: r.cpu_stopped_ms,
+                        egress_held: r.egress_held,
+                        cut_unix_us: r.cut_unix_us,
+                        advanced_unix_us: p.advanced_unix_us,
+                        released_unix_us: r.released_unix_us,
                         total_time_ms: r.total_time_ms,
                         migration_ms: r.migration_ms,
                         to_stop_ms: r.to_stop_ms,
@@ -385,6 +391,7 @@ async fn run<C: Cluster>(
                     p.handled = true;
                     p.unpaused = true;
                     p.advance_ms = h.advance_ms;
+                    p.advanced_unix_us = h.advanced_unix_us;
                     p.unpause_ms = h.unpause_ms;
                     p.advance = h.advance;
                     p.reinject = h.reinject;
@@ -413,6 +420,7 @@ async fn run<C: Cluster>(
 struct HandleOk {
     vm: String,
     advance_ms: u64,
+    advanced_unix_us: u64,
     unpause_ms: u64,
     advance: Value,
     reinject: Value,
@@ -436,6 +444,10 @@ async fn handle_pause<C: Cluster>(
             Value::Null
         };
         let advance_ms = ms(paused_at.elapsed());
+        let advanced_unix_us = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_micros() as u64)
+            .unwrap_or(0);
         c.unpause(agent, &vm)
             .await
             .map_err(|cause| TcError::Failed {
@@ -458,6 +470,7 @@ async fn handle_pause<C: Cluster>(
         Ok(HandleOk {
             vm: vm.clone(),
             advance_ms,
+            advanced_unix_us,
             unpause_ms,
             advance,
             reinject,

@@ -70,6 +70,8 @@ struct Fake {
     held: Mutex<HashMap<String, oneshot::Sender<()>>>,
     prepared: Mutex<Vec<(String, String, String)>>,
     committed: Mutex<HashSet<(String, String)>>,
+    /// Switches the fake controller does not have (of 0x1 and 0x11).
+    offline: Mutex<HashSet<u64>>,
 }
 
 impl Fake {
@@ -237,6 +239,7 @@ impl Cluster for Fake {
                 transferred_bytes: Some(100),
                 qemu_version: "7.2.0".into(),
                 command_line: vec!["qemu".into()],
+                ..SnapshotReport::default()
             }),
             _ => Err(ClusterError("never unpaused".into())),
         }
@@ -317,7 +320,9 @@ impl Cluster for Fake {
         if self.fails("flows") {
             return self.err("controller");
         }
-        Ok(json!({"format": "viola.flow-state/1", "switches": []}))
+        Ok(json!({"format": "viola.flow-state/1", "switches": [
+            {"dpid": "0000000000000001", "version": "1.3", "flows": []}
+        ]}))
     }
     async fn restore_flows(
         &self,
@@ -325,10 +330,27 @@ impl Cluster for Fake {
         map: BTreeMap<String, String>,
     ) -> CResult<Value> {
         self.note(format!("restore flows {}", map.len()));
+        // Once: the switch drops just as the controller plans the push.
+        if self.fail.lock().unwrap().remove("flows-not-connected-once") {
+            return Err(ClusterError(
+                "HTTP 404: switch 0000000000000011 is not connected; nothing was pushed".into(),
+            ));
+        }
         Ok(json!({}))
     }
     async fn controller_status(&self, _service: &str) -> CResult<Value> {
         Ok(json!({}))
+    }
+    async fn switches(&self) -> CResult<Value> {
+        self.note("switches".into());
+        let offline = self.offline.lock().unwrap().clone();
+        Ok(Value::Array(
+            [0x1u64, 0x11]
+                .iter()
+                .filter(|d| !offline.contains(d))
+                .map(|d| json!({"dpid": format!("{d:016x}")}))
+                .collect(),
+        ))
     }
 }
 
@@ -673,4 +695,73 @@ async fn up_registers_and_boots_and_rolls_back() {
     let f = Fake::failing(&["start:vm2"]);
     assert!(super::ops::up(&f, &service()).await.is_err());
     assert!(f.has("stop vms-a1 vm1"), "{:?}", f.log());
+}
+
+#[tokio::test]
+async fn restore_waits_for_the_mapped_switches() {
+    let f = std::sync::Arc::new(Fake::default());
+    let svc = service();
+    let rec = snapshot(&*f, &svc, &opts()).await.expect("snapshot");
+    // Site b's switch 0x11 (mapped from 0x1) connects 300 ms into the restore.
+    f.offline.lock().unwrap().insert(0x11);
+    let f2 = f.clone();
+    let late = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        f2.offline.lock().unwrap().clear();
+    });
+    let t0 = std::time::Instant::now();
+    super::restore(&*f, &svc, &rec, "b").await.expect("restore");
+    late.await.expect("task");
+    assert!(t0.elapsed() >= Duration::from_millis(300));
+    let first_push = f.pos("restore flows 1").expect("flows pushed");
+    let polls = f.log()[..first_push]
+        .iter()
+        .filter(|l| *l == "switches")
+        .count();
+    assert!(polls >= 2, "pushed without waiting: {:?}", f.log());
+
+    // The switch drops as the push is planned: the push is retried, not failed.
+    let f = Fake::failing(&["flows-not-connected-once"]);
+    let rec = snapshot(&f, &svc, &opts()).await.expect("snapshot");
+    super::restore(&f, &svc, &rec, "b")
+        .await
+        .expect("restore after a retry");
+    let pushes = f.log().iter().filter(|l| *l == "restore flows 1").count();
+    assert_eq!(pushes, 2, "{:?}", f.log());
+}
+
+#[tokio::test]
+async fn restore_fails_clearly_when_a_switch_never_connects() {
+    let f = Fake::default();
+    let mut svc = service();
+    svc.timeouts.switches_s = 1;
+    let rec = snapshot(&f, &svc, &opts()).await.expect("snapshot");
+    f.offline.lock().unwrap().insert(0x11);
+    let e = super::restore(&f, &svc, &rec, "b")
+        .await
+        .expect_err("switch missing");
+    assert!(
+        matches!(
+            e,
+            TcError::Timeout {
+                phase: Phase::Flows,
+                ..
+            }
+        ) && e.to_string().contains("0000000000000011"),
+        "{e}"
+    );
+    assert!(!f.log().iter().any(|l| l.starts_with("restore flows")));
+    assert!(!f.log().iter().any(|l| l.starts_with("restore vms")));
+}
+
+#[test]
+fn flow_state_targets_are_mapped() {
+    let doc =
+        json!({"switches": [{"dpid": "0000000000000001"}, {"dpid": "00:00:00:00:00:00:00:02"}]});
+    let map: BTreeMap<String, String> = [(
+        "0000000000000001".to_string(),
+        "0000000000000011".to_string(),
+    )]
+    .into();
+    assert_eq!(super::restore::target_switches(&doc, &map), vec![0x2, 0x11]);
 }

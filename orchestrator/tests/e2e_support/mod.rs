@@ -97,10 +97,15 @@ pub async fn start_server(dir: &Path) -> String {
     addr
 }
 
+/// Set to `0` to run the agents without the background-mode egress hold: the end-to-end
+/// test must then fail its strict-cut check (a way to see that the check can fail).
+pub const HOLD_EGRESS_ENV: &str = "VIOLA_TEST_HOLD_EGRESS";
+
 /// A VM agent (TCG) on the current runtime.
 pub async fn start_agent(run_dir: &Path) -> (String, Arc<Agent>) {
     let mut cfg = AgentConfig::new(run_dir);
     cfg.accel = Some(Accel::Tcg);
+    cfg.hold_egress = std::env::var(HOLD_EGRESS_ENV).as_deref() != Ok("0");
     let a = Agent::new(cfg).expect("agent");
     let l = TcpListener::bind((LOCAL, 0)).await.expect("bind");
     let addr = l.local_addr().expect("addr").to_string();
@@ -206,4 +211,6 @@ pub fn kill9(pid: u32) {
     assert!(st.success(), "kill -9 {pid} failed");
 }
 
+pub mod capture;
 pub mod net;
+pub mod slow_advance;
