@@ -312,6 +312,7 @@ impl SwitchTask {
             }
         }
         flush_counts(&mut conn.rx_counts, &mut conn.tx_counts);
+        crate::layers::flush_thread();
         if conn.decode_errors > self.decode_errors_seen {
             crate::metrics::metrics()
                 .decode_errors_total
@@ -335,6 +336,7 @@ impl SwitchTask {
                 None,
                 &mut self.scratch,
             );
+            crate::layers::flush_thread();
             self.ctl.emit_event(ControllerEvent::SwitchDown { dpid });
         }
     }

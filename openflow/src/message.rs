@@ -141,7 +141,16 @@ impl Message {
         if h.length as usize != frame.len() || frame.len() < crate::header::HEADER_LEN {
             return Err(DecodeError::BadLength { declared: h.length as usize, actual: frame.len() });
         }
+        // PACKET_IN, the hottest message, is built right here: through the per-version
+        // `decode` its 100–200-byte value was moved once more at each level.
+        let body = || frame.get(crate::header::HEADER_LEN..).unwrap_or(&[]);
         let msg = match Version::from_wire(h.version) {
+            Some(Version::V1_0) if h.msg_type == crate::v10::msg_type::PACKET_IN => Message::V10(
+                crate::v10::Message::PacketIn(crate::v10::PacketIn10::parse(frame, body())?),
+            ),
+            Some(Version::V1_3) if h.msg_type == crate::v13::msg_type::PACKET_IN => Message::V13(
+                crate::v13::Message::PacketIn(crate::v13::packet::decode_packet_in(frame, body())?),
+            ),
             Some(Version::V1_0) => Message::V10(crate::v10::Message::decode(&h, frame)?),
             Some(Version::V1_3) => Message::V13(crate::v13::Message::decode(&h, frame)?),
             None => return Err(DecodeError::BadVersion(h.version)),

@@ -175,7 +175,7 @@ impl Message {
             t::SET_CONFIG => {
                 Message::SetConfig(wire::whole("set_config", switch::parse_config(body))?)
             }
-            t::PACKET_IN => Message::PacketIn(wire::run(packet::parse_packet_in(src, body))?.1),
+            t::PACKET_IN => Message::PacketIn(packet::decode_packet_in(src, body)?),
             t::FLOW_REMOVED => Message::FlowRemoved(wire::whole(
                 "flow_removed",
                 flow::parse_flow_removed(src, body),
