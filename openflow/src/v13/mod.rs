@@ -20,7 +20,7 @@
 
 use bytes::Bytes;
 
-use crate::header::{begin_message, finish_message, Header, HEADER_LEN};
+use crate::header::{encode_framed, Header, HEADER_LEN};
 use crate::hello::{self, HelloElement};
 use crate::message::MessageKind;
 use crate::neutral::{ErrorMsg, FlowRemoved, PortStatus, SwitchConfig};
@@ -266,12 +266,7 @@ impl Message {
 
     /// Appends the encoded message to `out`. On error `out` is left as it was.
     pub fn encode(&self, xid: u32, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        let start = begin_message(out, VERSION, self.msg_type(), xid);
-        if let Err(e) = self.encode_body(out) {
-            out.truncate(start);
-            return Err(e);
-        }
-        finish_message(out, start)
+        encode_framed(out, VERSION, self.msg_type(), xid, |out| self.encode_body(out))
     }
 
     fn encode_body(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {

@@ -95,15 +95,25 @@ pub fn parse_packet_out<'a>(src: &Bytes, i: &'a [u8]) -> Res<'a, PacketOut> {
 }
 
 pub fn encode_packet_out(p: &PacketOut, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    encode_packet_out_with(p, &p.actions, &p.data, out)
+}
+
+/// `p`'s buffer id and in_port with these actions and this frame (`p`'s own are ignored).
+pub fn encode_packet_out_with(
+    p: &PacketOut,
+    actions: &[Action],
+    data: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
     wire::put_u32(out, p.buffer_id);
     wire::put_u32(out, p.in_port);
     let at = out.len();
     wire::put_u16(out, 0);
     wire::put_zeros(out, 6);
     let start = out.len();
-    action_codec::encode_actions(&p.actions, out)?;
+    action_codec::encode_actions(actions, out)?;
     let len = out.len() - start;
     wire::patch_len16(out, at, len)?;
-    out.extend_from_slice(&p.data);
+    out.extend_from_slice(data);
     Ok(())
 }
