@@ -153,7 +153,12 @@ async fn handshake_in_1_0_and_1_3_then_packet_in_gets_a_packet_out() {
     );
     // The switch tasks publish their app timings after each read batch: two switch-ups
     // and two packet-ins at least.
-    assert!(timed() >= timed_before + 4, "{} -> {}", timed_before, timed());
+    assert!(
+        timed() >= timed_before + 4,
+        "{} -> {}",
+        timed_before,
+        timed()
+    );
     running.shutdown().await;
     assert!(s10.until_closed().await.is_ok());
     eventually("switch down events", || {

@@ -278,7 +278,12 @@ pub trait Neutral: Sized {
     /// same bytes as `to_message(v)` then `encode`; FLOW_MOD and PACKET_OUT, sent for
     /// every PACKET_IN, are encoded without building (and allocating) the per-version
     /// message first.
-    fn encode_as(&self, v: Version, xid: u32, out: &mut Vec<u8>) -> Result<MessageKind, EncodeError> {
+    fn encode_as(
+        &self,
+        v: Version,
+        xid: u32,
+        out: &mut Vec<u8>,
+    ) -> Result<MessageKind, EncodeError> {
         let m = self.to_message(v)?;
         m.encode(xid, out)?;
         Ok(m.kind())

@@ -336,16 +336,24 @@ fn direct_encoding_refuses_what_lowering_refuses() {
             assert!(out.is_empty());
             r.err()
         }),
-        ("set_queue", set_queue_alone.to_message(Version::V1_0).err(), {
-            let mut out = Vec::new();
-            let r = set_queue_alone.encode_as(Version::V1_0, 9, &mut out);
-            assert!(out.is_empty());
-            r.err()
-        }),
+        (
+            "set_queue",
+            set_queue_alone.to_message(Version::V1_0).err(),
+            {
+                let mut out = Vec::new();
+                let r = set_queue_alone.encode_as(Version::V1_0, 9, &mut out);
+                assert!(out.is_empty());
+                r.err()
+            },
+        ),
     ] {
         let lowered = lowered.unwrap_or_else(|| panic!("{what}: 1.0 lowering must refuse it"));
         let direct = direct.unwrap_or_else(|| panic!("{what}: direct encoding must refuse it"));
-        assert_eq!(direct, openflow::EncodeError::Unsupported(lowered), "{what}");
+        assert_eq!(
+            direct,
+            openflow::EncodeError::Unsupported(lowered),
+            "{what}"
+        );
     }
     // And 1.3 takes all three.
     for v13 in [

@@ -835,7 +835,7 @@ impl Connection {
         self.write_message(msg)
     }
 
-    /// Lowers a neutral value to the negotiated version and queues it.
+    /// Encodes a neutral value for the negotiated version and queues it.
     pub fn send_neutral<T: Neutral>(&mut self, msg: &T) -> Result<u32, SendError> {
         self.send_encoded(&mut |v, xid, out| msg.encode_as(v, xid, out))
     }

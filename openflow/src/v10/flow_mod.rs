@@ -58,7 +58,9 @@ impl FlowMod10 {
     }
 
     pub fn write(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        self.write_with(out, |out| Action10::write_list(&self.actions, out).map(|_| ()))
+        self.write_with(out, |out| {
+            Action10::write_list(&self.actions, out).map(|_| ())
+        })
     }
 
     /// Writes the fixed fields, then lets `actions` write the action list (`self.actions`

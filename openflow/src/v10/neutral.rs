@@ -27,11 +27,11 @@ use super::*;
 use crate::instruction::Instruction;
 use crate::{message::Control, neutral::*, port, Action, Match, Unsupported, Version};
 
-pub use super::action_conv::{lift_actions, lower_actions};
 use super::action_conv::lower_each;
+pub use super::action_conv::{lift_actions, lower_actions};
+pub use super::match_conv::{lift_match, lower_match};
 use crate::header::encode_framed;
 use crate::EncodeError;
-pub use super::match_conv::{lift_match, lower_match};
 
 fn uns(what: impl Into<String>) -> Unsupported {
     Unsupported::new(Version::V1_0, what)

@@ -9,11 +9,11 @@ use super::multipart::{
     self, MultipartReply, MultipartReplyBody as RB, MultipartRequest, MultipartRequestBody as QB,
 };
 use super::{flow, packet, port as pcodec, switch, Message};
+use super::{msg_type, VERSION};
 use crate::action::Action;
+use crate::header::encode_framed;
 use crate::instruction::Instruction;
 use crate::oxm::OxmField;
-use super::{msg_type, VERSION};
-use crate::header::encode_framed;
 use crate::{message::Control, neutral::*, EncodeError, Match, Unsupported, Version};
 
 const V: Version = Version::V1_3;
