@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use openflow::{Message, Neutral, Version};
 
+use crate::connection::Encoder;
 use crate::controller::Published;
 use crate::{Controller, Dpid, SendError};
 
@@ -15,6 +16,7 @@ pub(crate) trait LocalSwitch {
     fn dpid(&self) -> Dpid;
     fn version(&self) -> Option<Version>;
     fn send_message(&mut self, msg: &Message) -> Result<(), SendError>;
+    fn send_encoded(&mut self, encode: &mut Encoder<'_>) -> Result<(), SendError>;
 }
 
 /// Passed to [`crate::App::handle`].
@@ -64,9 +66,8 @@ impl Context<'_> {
     pub fn send<T: Neutral>(&mut self, dpid: Dpid, msg: &T) -> Result<(), SendError> {
         match &mut self.local {
             Some(l) if l.dpid() == dpid => {
-                let v = l.version().ok_or(SendError::NotConnected(dpid))?;
-                let m = msg.to_message(v)?;
-                l.send_message(&m)
+                // Encoded straight into the write batch: no per-version message is built.
+                l.send_encoded(&mut |v, xid, out| msg.encode_as(v, xid, out))
             }
             _ => self.ctl.send(dpid, msg),
         }

@@ -13,7 +13,7 @@ use prometheus::IntCounter;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 
-use crate::connection::{CloseReason, Connection, Output};
+use crate::connection::{CloseReason, Connection, Encoder, Output};
 use crate::context::LocalSwitch;
 use crate::controller::{Backend, Published, SwitchEntry};
 use crate::dispatch::{dispatch, flush_counts};
@@ -40,6 +40,16 @@ struct Local<'c> {
     conn: &'c mut Connection,
 }
 
+impl Local<'_> {
+    /// Reports a send failure under this switch's dpid.
+    fn own_error(&self, r: Result<u32, SendError>) -> Result<(), SendError> {
+        r.map(|_| ()).map_err(|e| match e {
+            SendError::NotConnected(_) => SendError::NotConnected(self.dpid),
+            other => other,
+        })
+    }
+}
+
 impl LocalSwitch for Local<'_> {
     fn dpid(&self) -> Dpid {
         self.dpid
@@ -48,10 +58,12 @@ impl LocalSwitch for Local<'_> {
         self.conn.version()
     }
     fn send_message(&mut self, msg: &Message) -> Result<(), SendError> {
-        self.conn.send(msg).map(|_| ()).map_err(|e| match e {
-            SendError::NotConnected(_) => SendError::NotConnected(self.dpid),
-            other => other,
-        })
+        let r = self.conn.send(msg);
+        self.own_error(r)
+    }
+    fn send_encoded(&mut self, encode: &mut Encoder<'_>) -> Result<(), SendError> {
+        let r = self.conn.send_encoded(encode);
+        self.own_error(r)
     }
 }
 
@@ -312,6 +324,7 @@ impl SwitchTask {
             }
         }
         flush_counts(&mut conn.rx_counts, &mut conn.tx_counts);
+        crate::layers::flush_thread();
         if conn.decode_errors > self.decode_errors_seen {
             crate::metrics::metrics()
                 .decode_errors_total
@@ -335,6 +348,7 @@ impl SwitchTask {
                 None,
                 &mut self.scratch,
             );
+            crate::layers::flush_thread();
             self.ctl.emit_event(ControllerEvent::SwitchDown { dpid });
         }
     }

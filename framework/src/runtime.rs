@@ -350,6 +350,7 @@ async fn publish_loop(
             None,
             &mut scratch,
         );
+        crate::layers::flush_thread();
     }
 }
 

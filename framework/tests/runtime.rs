@@ -100,6 +100,13 @@ async fn eventually(what: &str, mut f: impl FnMut() -> bool) {
 #[tokio::test]
 async fn handshake_in_1_0_and_1_3_then_packet_in_gets_a_packet_out() {
     let app = Arc::new(Recorder::default());
+    let timed = || {
+        viola_framework::metrics::metrics()
+            .app_handle_seconds
+            .with_label_values(&["recorder"])
+            .get_sample_count()
+    };
+    let timed_before = timed();
     let (running, addr) = start(app.clone(), config(5.0)).await;
     let ctl = running.handle();
     let mut s10 = ScriptedSwitch::connect(addr).await.unwrap();
@@ -143,6 +150,14 @@ async fn handshake_in_1_0_and_1_3_then_packet_in_gets_a_packet_out() {
     );
     assert!(
         log.contains(&"packet_in 10 3".to_string()) && log.contains(&"packet_in 13 7".to_string())
+    );
+    // The switch tasks publish their app timings after each read batch: two switch-ups
+    // and two packet-ins at least.
+    assert!(
+        timed() >= timed_before + 4,
+        "{} -> {}",
+        timed_before,
+        timed()
     );
     running.shutdown().await;
     assert!(s10.until_closed().await.is_ok());

@@ -56,6 +56,23 @@ pub fn finish_message(out: &mut Vec<u8>, start: usize) -> Result<(), crate::Enco
     Ok(())
 }
 
+/// Appends a whole message: the header, then what `body` writes, then the length. On
+/// error `out` is left as it was.
+pub fn encode_framed(
+    out: &mut Vec<u8>,
+    version: u8,
+    msg_type: u8,
+    xid: u32,
+    body: impl FnOnce(&mut Vec<u8>) -> Result<(), crate::EncodeError>,
+) -> Result<(), crate::EncodeError> {
+    let start = begin_message(out, version, msg_type, xid);
+    if let Err(e) = body(out) {
+        out.truncate(start);
+        return Err(e);
+    }
+    finish_message(out, start)
+}
+
 /// Framing failures of a byte stream: the peer cannot be resynchronised after these.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FrameError {

@@ -141,7 +141,16 @@ impl Message {
         if h.length as usize != frame.len() || frame.len() < crate::header::HEADER_LEN {
             return Err(DecodeError::BadLength { declared: h.length as usize, actual: frame.len() });
         }
+        // PACKET_IN, the hottest message, is built right here: through the per-version
+        // `decode` its 100–200-byte value was moved once more at each level.
+        let body = || frame.get(crate::header::HEADER_LEN..).unwrap_or(&[]);
         let msg = match Version::from_wire(h.version) {
+            Some(Version::V1_0) if h.msg_type == crate::v10::msg_type::PACKET_IN => Message::V10(
+                crate::v10::Message::PacketIn(crate::v10::PacketIn10::parse(frame, body())?),
+            ),
+            Some(Version::V1_3) if h.msg_type == crate::v13::msg_type::PACKET_IN => Message::V13(
+                crate::v13::Message::PacketIn(crate::v13::packet::decode_packet_in(frame, body())?),
+            ),
             Some(Version::V1_0) => Message::V10(crate::v10::Message::decode(&h, frame)?),
             Some(Version::V1_3) => Message::V13(crate::v13::Message::decode(&h, frame)?),
             None => return Err(DecodeError::BadVersion(h.version)),
@@ -190,6 +199,19 @@ impl Message {
 
     pub fn packet_in(&self) -> Option<PacketIn> {
         PacketIn::from_message(self)
+    }
+    /// [`Message::packet_in`] taking the message: the match and frame are moved, not
+    /// cloned. Any other message is handed back.
+    pub fn into_packet_in(self) -> Result<PacketIn, Message> {
+        match self {
+            Message::V10(crate::v10::Message::PacketIn(p)) => {
+                Ok(crate::v10::neutral::packet_in_into(p))
+            }
+            Message::V13(crate::v13::Message::PacketIn(p)) => {
+                Ok(crate::v13::neutral::packet_in_into(p))
+            }
+            other => Err(other),
+        }
     }
     pub fn packet_out(&self) -> Option<PacketOut> {
         PacketOut::from_message(self)
@@ -252,29 +274,67 @@ pub trait Neutral: Sized {
     fn to_message(&self, v: Version) -> Result<Message, Unsupported>;
     /// Lifts from a message of either version, if it is of this kind.
     fn from_message(m: &Message) -> Option<Self>;
+    /// Appends the message as version `v` with this xid and says what kind it was. The
+    /// same bytes as `to_message(v)` then `encode`; FLOW_MOD and PACKET_OUT, sent for
+    /// every PACKET_IN, are encoded without building (and allocating) the per-version
+    /// message first.
+    fn encode_as(
+        &self,
+        v: Version,
+        xid: u32,
+        out: &mut Vec<u8>,
+    ) -> Result<MessageKind, EncodeError> {
+        let m = self.to_message(v)?;
+        m.encode(xid, out)?;
+        Ok(m.kind())
+    }
 }
 
-macro_rules! neutral {
-    ($t:ty, $lower:ident, $lift:ident) => {
-        impl Neutral for $t {
-            fn to_message(&self, v: Version) -> Result<Message, Unsupported> {
-                match v {
-                    Version::V1_0 => crate::v10::neutral::$lower(self).map(Message::V10),
-                    Version::V1_3 => crate::v13::neutral::$lower(self).map(Message::V13),
-                }
+/// `to_message` and `from_message` through the per-version `lower_*`/`lift_*` functions.
+macro_rules! lower_lift {
+    ($lower:ident, $lift:ident) => {
+        fn to_message(&self, v: Version) -> Result<Message, Unsupported> {
+            match v {
+                Version::V1_0 => crate::v10::neutral::$lower(self).map(Message::V10),
+                Version::V1_3 => crate::v13::neutral::$lower(self).map(Message::V13),
             }
-            fn from_message(m: &Message) -> Option<Self> {
-                match m {
-                    Message::V10(m) => crate::v10::neutral::$lift(m),
-                    Message::V13(m) => crate::v13::neutral::$lift(m),
-                }
+        }
+        fn from_message(m: &Message) -> Option<Self> {
+            match m {
+                Message::V10(m) => crate::v10::neutral::$lift(m),
+                Message::V13(m) => crate::v13::neutral::$lift(m),
             }
         }
     };
 }
 
-neutral!(FlowMod, lower_flow_mod, lift_flow_mod);
-neutral!(PacketOut, lower_packet_out, lift_packet_out);
+macro_rules! neutral {
+    ($t:ty, $lower:ident, $lift:ident, $encode:ident, $kind:ident) => {
+        impl Neutral for $t {
+            lower_lift!($lower, $lift);
+            fn encode_as(
+                &self,
+                v: Version,
+                xid: u32,
+                out: &mut Vec<u8>,
+            ) -> Result<MessageKind, EncodeError> {
+                match v {
+                    Version::V1_0 => crate::v10::neutral::$encode(self, xid, out)?,
+                    Version::V1_3 => crate::v13::neutral::$encode(self, xid, out)?,
+                }
+                Ok(MessageKind::$kind)
+            }
+        }
+    };
+    ($t:ty, $lower:ident, $lift:ident) => {
+        impl Neutral for $t {
+            lower_lift!($lower, $lift);
+        }
+    };
+}
+
+neutral!(FlowMod, lower_flow_mod, lift_flow_mod, encode_flow_mod, FlowMod);
+neutral!(PacketOut, lower_packet_out, lift_packet_out, encode_packet_out, PacketOut);
 neutral!(PacketIn, lower_packet_in, lift_packet_in);
 neutral!(FeaturesReply, lower_features_reply, lift_features_reply);
 neutral!(PortStatus, lower_port_status, lift_port_status);

@@ -543,6 +543,34 @@ proptest! {
         prop_assert_eq!(back.flow_mod().unwrap(), fm);
     }
 
+    /// The direct encoders give the bytes of lowering then encoding, in both versions.
+    #[test]
+    fn neutral_flow_mod_encodes_as_lowered(fm in neutral_flow_mod(), xid in any::<u32>()) {
+        for v in Version::ALL {
+            let lowered = fm.to_message(v).unwrap().to_bytes(xid).unwrap();
+            let mut direct = vec![0xaa];
+            prop_assert_eq!(fm.encode_as(v, xid, &mut direct).unwrap(), MessageKind::FlowMod);
+            prop_assert_eq!(&direct[1..], &lowered[..]);
+        }
+    }
+
+    #[test]
+    fn neutral_packet_out_encodes_as_lowered(
+        actions in neutral_match().prop_flat_map(|(_, udp)| neutral_actions(udp)),
+        in_port in neutral_port(),
+        buffer_id in proptest::option::of(0u32..0xffff_fff0),
+        data in padded(0),
+        xid in any::<u32>(),
+    ) {
+        let po = PacketOut { buffer_id, in_port, actions, data };
+        for v in Version::ALL {
+            let lowered = po.to_message(v).unwrap().to_bytes(xid).unwrap();
+            let mut direct = Vec::new();
+            prop_assert_eq!(po.encode_as(v, xid, &mut direct).unwrap(), MessageKind::PacketOut);
+            prop_assert_eq!(direct, lowered);
+        }
+    }
+
     #[test]
     fn neutral_flow_stats_request_round_trips((m, _) in neutral_match(), table_id in any::<u8>(), out_port in neutral_port()) {
         let req = StatsRequest::Flow(FlowStatsRequest { table_id, out_port, match_: m, ..FlowStatsRequest::default() });

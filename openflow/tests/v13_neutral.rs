@@ -314,3 +314,52 @@ fn lifting_the_wrong_kind_is_none() {
     assert_eq!(m.control(), Some(Control::BarrierRequest));
     assert_eq!(m.kind().name(), "BARRIER_REQUEST");
 }
+
+/// What a version cannot express fails the same way through the direct encoder, and
+/// leaves the buffer as it was.
+#[test]
+fn direct_encoding_refuses_what_lowering_refuses() {
+    use openflow::{Action, FlowMod, Match, MessageKind, Neutral, PacketOut, Version};
+    let pop_mpls = FlowMod::add(Match::new().in_port(1)).actions(vec![Action::PopMpls(0x0800)]);
+    let masked = FlowMod::delete(Match::new()).cookie_masked(1, 1);
+    let set_queue_alone = PacketOut::new(1, vec![Action::SetQueue(3)], bytes::Bytes::new());
+    for (what, lowered, direct) in [
+        ("pop_mpls", pop_mpls.to_message(Version::V1_0).err(), {
+            let mut out = vec![1, 2, 3];
+            let r = pop_mpls.encode_as(Version::V1_0, 9, &mut out);
+            assert_eq!(out, [1, 2, 3], "pop_mpls: buffer untouched");
+            r.err()
+        }),
+        ("cookie mask", masked.to_message(Version::V1_0).err(), {
+            let mut out = Vec::new();
+            let r = masked.encode_as(Version::V1_0, 9, &mut out);
+            assert!(out.is_empty());
+            r.err()
+        }),
+        (
+            "set_queue",
+            set_queue_alone.to_message(Version::V1_0).err(),
+            {
+                let mut out = Vec::new();
+                let r = set_queue_alone.encode_as(Version::V1_0, 9, &mut out);
+                assert!(out.is_empty());
+                r.err()
+            },
+        ),
+    ] {
+        let lowered = lowered.unwrap_or_else(|| panic!("{what}: 1.0 lowering must refuse it"));
+        let direct = direct.unwrap_or_else(|| panic!("{what}: direct encoding must refuse it"));
+        assert_eq!(
+            direct,
+            openflow::EncodeError::Unsupported(lowered),
+            "{what}"
+        );
+    }
+    // And 1.3 takes all three.
+    for v13 in [
+        pop_mpls.encode_as(Version::V1_3, 1, &mut Vec::new()),
+        masked.encode_as(Version::V1_3, 1, &mut Vec::new()),
+    ] {
+        assert_eq!(v13.unwrap(), MessageKind::FlowMod);
+    }
+}

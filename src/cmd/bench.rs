@@ -38,7 +38,8 @@ pub struct Args {
     /// Datapath id of the first switch.
     #[arg(long, default_value_t = 1, value_name = "DPID")]
     dpid_offset: u64,
-    /// Connections mode: PID of the controller (default: the process listening on the port).
+    /// PID of the controller. Connections mode: whose memory per switch is measured (default:
+    /// the process listening on the port). Other modes: its RSS is read after every loop.
     #[arg(long, value_name = "PID")]
     controller_pid: Option<u32>,
     /// Seconds allowed for all switches to connect and complete the handshake.

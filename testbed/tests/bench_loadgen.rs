@@ -50,9 +50,15 @@ async fn throughput_against_l2_learning() {
     for v in Version::ALL {
         let (running, addr) = l2_controller().await;
         let mut ticks = 0;
-        let r = bench::run(&config(addr, BenchMode::Throughput, v), |_| ticks += 1)
-            .await
-            .expect("bench runs");
+        let mut cfg = config(addr, BenchMode::Throughput, v);
+        // The controller runs in this process: its memory is read after each loop.
+        cfg.controller_pid = Some(std::process::id());
+        let r = bench::run(&cfg, |_| ticks += 1).await.expect("bench runs");
+        assert_eq!(r.rss_kib_per_loop.len(), 2, "{v}: {r:?}");
+        assert!(r.rss_kib_per_loop.iter().all(|&k| k > 1000), "{v}: {r:?}");
+        assert!(r
+            .render_text()
+            .contains("controller RSS at the end of loop 1/max/last"));
         assert_eq!(r.unlearned, 0, "{v}: every switch's ARP was answered");
         assert_eq!(r.loops.len(), 2);
         assert!(ticks >= 2, "{v}: {ticks} ticks");

@@ -26,6 +26,7 @@ use viola_topology::{HostGoneReason, PortRef, TopologyApp, TopologyEvent, Topolo
 
 use crate::config::L2Config;
 use crate::metrics::l2_metrics;
+use crate::outgoing;
 use crate::route::{may_learn, route, Packet, Route, Step};
 use crate::table::{Learned, Tables};
 
@@ -235,24 +236,26 @@ impl L2Learning {
         }
     }
 
+    /// Sends the packet of `pi` out of `ports` (the switch's buffer when it kept one).
     fn packet_out(
         &self,
         cx: &mut Context<'_>,
         dpid: Dpid,
         pi: &PacketIn,
         in_port: u32,
-        actions: Vec<Action>,
+        ports: impl IntoIterator<Item = u32>,
     ) {
         let po = match pi.buffer_id {
             Some(b) => PacketOut {
                 buffer_id: Some(b),
                 in_port,
-                actions,
+                actions: Vec::new(),
                 data: bytes::Bytes::new(),
             },
-            None => PacketOut::new(in_port, actions, pi.data.clone()),
+            None => PacketOut::new(in_port, Vec::new(), pi.data.clone()),
         };
-        if let Err(e) = cx.send(dpid, &po) {
+        let actions = ports.into_iter().map(Action::output);
+        if let Err(e) = outgoing::send_packet(cx, dpid, po, actions) {
             tracing::debug!("l2-learning: packet_out not sent: {e}");
         }
     }
@@ -264,8 +267,7 @@ impl L2Learning {
             OxmField::EthSrc(src, None),
             OxmField::EthDst(dst, None),
         ]);
-        let fm = self.flow(m).actions(vec![Action::output(s.out_port)]);
-        match cx.send(s.dpid, &fm) {
+        match outgoing::send_flow(cx, s.dpid, self.flow(m), &[Action::output(s.out_port)]) {
             Ok(()) => {
                 self.stats.flows_installed.fetch_add(1, Ordering::Relaxed);
             }
@@ -281,7 +283,7 @@ impl L2Learning {
                     .in_port(p.in_port)
                     .eth_src(p.src)
                     .eth_dst(p.dst);
-                if let Err(e) = cx.send(p.dpid, &self.flow(m).actions(Vec::new())) {
+                if let Err(e) = outgoing::send_flow(cx, p.dpid, self.flow(m), &[]) {
                     tracing::debug!("l2-learning: drop rule not sent: {e}");
                 }
             }
@@ -296,7 +298,7 @@ impl L2Learning {
                     p.src,
                     p.dst,
                 );
-                self.packet_out(cx, p.dpid, pi, p.in_port, vec![Action::output(out)]);
+                self.packet_out(cx, p.dpid, pi, p.in_port, [out]);
             }
             Route::Path(steps) => {
                 // Downstream first, so the packet rarely overtakes its rules.
@@ -304,25 +306,18 @@ impl L2Learning {
                     self.install(cx, s, p.src, p.dst);
                 }
                 if let Some(first) = steps.first() {
-                    self.packet_out(
-                        cx,
-                        p.dpid,
-                        pi,
-                        p.in_port,
-                        vec![Action::output(first.out_port)],
-                    );
+                    self.packet_out(cx, p.dpid, pi, p.in_port, [first.out_port]);
                 }
             }
             Route::FloodPorts(ports) => {
                 self.count_flood();
                 if !ports.is_empty() {
-                    let actions = ports.into_iter().map(Action::output).collect();
-                    self.packet_out(cx, p.dpid, pi, p.in_port, actions);
+                    self.packet_out(cx, p.dpid, pi, p.in_port, ports);
                 }
             }
             Route::Flood => {
                 self.count_flood();
-                self.packet_out(cx, p.dpid, pi, p.in_port, vec![Action::output(port::FLOOD)]);
+                self.packet_out(cx, p.dpid, pi, p.in_port, [port::FLOOD]);
             }
         }
     }

@@ -19,6 +19,7 @@
 pub mod app;
 pub mod config;
 mod metrics;
+mod outgoing;
 pub mod route;
 pub mod table;
 

@@ -116,6 +116,11 @@ pub enum CloseReason {
     Shutdown,
 }
 
+/// Appends one message for the given version and xid to a write buffer and says what kind
+/// it was (see [`openflow::Neutral::encode_as`]).
+pub type Encoder<'a> =
+    dyn FnMut(Version, u32, &mut Vec<u8>) -> Result<MessageKind, openflow::EncodeError> + 'a;
+
 /// What the state machine tells the runtime.
 #[derive(Debug)]
 pub enum Output {
@@ -501,7 +506,7 @@ impl Connection {
         let kind = msg.kind();
         self.rx_counts.add(kind);
         let event = match kind {
-            MessageKind::PacketIn => msg.packet_in().map(Output::PacketIn),
+            MessageKind::PacketIn => msg.into_packet_in().ok().map(Output::PacketIn),
             MessageKind::PortStatus => msg.port_status().map(Output::PortStatus),
             MessageKind::FlowRemoved => msg.flow_removed().map(Output::FlowRemoved),
             MessageKind::Unknown => {
@@ -790,20 +795,35 @@ impl Connection {
                 format!("a message of version {}", msg.version()),
             )));
         }
+        self.write_encoded(&mut |_, xid, out| {
+            msg.encode(xid, out)?;
+            Ok(msg.kind())
+        })
+    }
+
+    /// Queues what `encode` appends for the negotiated version and a fresh xid (it says
+    /// which kind of message that was); on error nothing is queued.
+    fn write_encoded(&mut self, encode: &mut Encoder<'_>) -> Result<u32, SendError> {
+        let v = self
+            .version
+            .ok_or(SendError::NotConnected(self.dpid().unwrap_or(0)))?;
         let xid = self.alloc_xid();
         let start = self.out.len();
-        if let Err(e) = msg.encode(xid, &mut self.out) {
-            self.out.truncate(start);
-            return Err(match e {
-                openflow::EncodeError::Unsupported(u) => SendError::Unsupported(u),
-                other => SendError::Encode(other),
-            });
-        }
+        let kind = match encode(v, xid, &mut self.out) {
+            Ok(kind) => kind,
+            Err(e) => {
+                self.out.truncate(start);
+                return Err(match e {
+                    openflow::EncodeError::Unsupported(u) => SendError::Unsupported(u),
+                    other => SendError::Encode(other),
+                });
+            }
+        };
         self.seq += 1;
         if let Some(f) = self.out.get(start..) {
             self.ring.record(xid, self.seq, f);
         }
-        self.tx_counts.add(msg.kind());
+        self.tx_counts.add(kind);
         Ok(xid)
     }
 
@@ -815,13 +835,18 @@ impl Connection {
         self.write_message(msg)
     }
 
-    /// Lowers a neutral value to the negotiated version and queues it.
+    /// Encodes a neutral value for the negotiated version and queues it.
     pub fn send_neutral<T: Neutral>(&mut self, msg: &T) -> Result<u32, SendError> {
-        let v = self
-            .version
-            .ok_or(SendError::NotConnected(self.dpid().unwrap_or(0)))?;
-        let m = msg.to_message(v)?;
-        self.send(&m)
+        self.send_encoded(&mut |v, xid, out| msg.encode_as(v, xid, out))
+    }
+
+    /// Queues what `encode` appends for the negotiated version and a fresh xid, without
+    /// building a [`Message`] first; returns the xid.
+    pub fn send_encoded(&mut self, encode: &mut Encoder<'_>) -> Result<u32, SendError> {
+        if self.state != State::Up {
+            return Err(SendError::NotConnected(self.dpid().unwrap_or(0)));
+        }
+        self.write_encoded(encode)
     }
 
     /// Sends a stats/multipart request; its reply arrives as [`Output::Reply`] with this xid.

@@ -6,5 +6,5 @@ mod timing;
 mod tracing_layer;
 
 pub use rate_limit::{RateLimit, RateLimitLayer};
-pub use timing::{Timed, TimingLayer};
+pub use timing::{flush_thread, Timed, TimingLayer};
 pub use tracing_layer::{Traced, TracingLayer};

@@ -254,6 +254,7 @@ impl Harness {
                 );
             }
         }
+        crate::layers::flush_thread();
         verdict
     }
 

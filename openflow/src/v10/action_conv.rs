@@ -16,51 +16,66 @@ fn port10(p: u32) -> Result<u16, Unsupported> {
 /// become ENQUEUE); set-fields map to the SET_* actions 1.0 has; anything else (TTL, MPLS,
 /// groups, push VLAN…) is [`Unsupported`].
 pub fn lower_actions(actions: &[Action]) -> Result<Vec<Action10>, Unsupported> {
-    use OxmField::*;
     let mut out = Vec::with_capacity(actions.len());
+    lower_each(actions, |a| {
+        out.push(a);
+        Ok::<(), Unsupported>(())
+    })?;
+    Ok(out)
+}
+
+/// [`lower_actions`] one action at a time, handed to `each` (nothing is collected).
+pub fn lower_each<E: From<Unsupported>>(
+    actions: &[Action],
+    mut each: impl FnMut(Action10) -> Result<(), E>,
+) -> Result<(), E> {
+    use OxmField::*;
     let mut it = actions.iter().peekable();
     while let Some(a) = it.next() {
-        out.push(match a {
-            Action::Output { port, max_len } => Action10::Output {
-                port: port10(*port)?,
-                max_len: *max_len,
-            },
-            Action::SetQueue(q) => match it.next() {
-                Some(Action::Output { port, .. }) => Action10::Enqueue {
+        let lowered = (|| -> Result<Action10, Unsupported> {
+            Ok(match a {
+                Action::Output { port, max_len } => Action10::Output {
                     port: port10(*port)?,
-                    queue_id: *q,
+                    max_len: *max_len,
                 },
-                _ => {
-                    return Err(uns(
-                        "set_queue not followed by output (1.0 only has ENQUEUE)".into(),
-                    ))
-                }
-            },
-            Action::PopVlan => Action10::StripVlan,
-            Action::SetField(f) => match f {
-                EthSrc(m, None) => Action10::SetDlSrc(*m),
-                EthDst(m, None) => Action10::SetDlDst(*m),
-                VlanVid(v, None) => Action10::SetVlanVid(v & 0x0fff),
-                VlanPcp(p) => Action10::SetVlanPcp(*p),
-                Ipv4Src(a, None) => Action10::SetNwSrc(*a),
-                Ipv4Dst(a, None) => Action10::SetNwDst(*a),
-                IpDscp(d) if *d <= 0x3f => Action10::SetNwTos(d << 2),
-                TcpSrc(p) | UdpSrc(p) => Action10::SetTpSrc(*p),
-                TcpDst(p) | UdpDst(p) => Action10::SetTpDst(*p),
-                other => return Err(uns(format!("action set_field {other}"))),
-            },
-            Action::Experimenter { experimenter, data } => Action10::Vendor {
-                vendor: *experimenter,
-                data: data.clone(),
-            },
-            Action::Unknown { action_type, data } => Action10::Unknown {
-                action_type: *action_type,
-                data: data.clone(),
-            },
-            other => return Err(uns(format!("action {other}"))),
-        });
+                Action::SetQueue(q) => match it.next() {
+                    Some(Action::Output { port, .. }) => Action10::Enqueue {
+                        port: port10(*port)?,
+                        queue_id: *q,
+                    },
+                    _ => {
+                        return Err(uns(
+                            "set_queue not followed by output (1.0 only has ENQUEUE)".into(),
+                        ))
+                    }
+                },
+                Action::PopVlan => Action10::StripVlan,
+                Action::SetField(f) => match f {
+                    EthSrc(m, None) => Action10::SetDlSrc(*m),
+                    EthDst(m, None) => Action10::SetDlDst(*m),
+                    VlanVid(v, None) => Action10::SetVlanVid(v & 0x0fff),
+                    VlanPcp(p) => Action10::SetVlanPcp(*p),
+                    Ipv4Src(a, None) => Action10::SetNwSrc(*a),
+                    Ipv4Dst(a, None) => Action10::SetNwDst(*a),
+                    IpDscp(d) if *d <= 0x3f => Action10::SetNwTos(d << 2),
+                    TcpSrc(p) | UdpSrc(p) => Action10::SetTpSrc(*p),
+                    TcpDst(p) | UdpDst(p) => Action10::SetTpDst(*p),
+                    other => return Err(uns(format!("action set_field {other}"))),
+                },
+                Action::Experimenter { experimenter, data } => Action10::Vendor {
+                    vendor: *experimenter,
+                    data: data.clone(),
+                },
+                Action::Unknown { action_type, data } => Action10::Unknown {
+                    action_type: *action_type,
+                    data: data.clone(),
+                },
+                other => return Err(uns(format!("action {other}"))),
+            })
+        })();
+        each(lowered?)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Lifts 1.0 actions. SET_TP_SRC/DST become UDP set-fields when `udp` (the flow matches

@@ -58,6 +58,18 @@ impl FlowMod10 {
     }
 
     pub fn write(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.write_with(out, |out| {
+            Action10::write_list(&self.actions, out).map(|_| ())
+        })
+    }
+
+    /// Writes the fixed fields, then lets `actions` write the action list (`self.actions`
+    /// is ignored): a neutral flow mod's actions are lowered straight into `out`.
+    pub fn write_with(
+        &self,
+        out: &mut Vec<u8>,
+        actions: impl FnOnce(&mut Vec<u8>) -> Result<(), EncodeError>,
+    ) -> Result<(), EncodeError> {
         self.match_.write(out);
         out.put_u64(self.cookie);
         out.put_u16(self.command);
@@ -67,7 +79,6 @@ impl FlowMod10 {
         out.put_u32(self.buffer_id);
         out.put_u16(self.out_port);
         out.put_u16(self.flags);
-        Action10::write_list(&self.actions, out)?;
-        Ok(())
+        actions(out)
     }
 }

@@ -225,12 +225,9 @@ impl Message {
 
     /// Appends the encoded message to `out`. On error `out` is left as it was.
     pub fn encode(&self, xid: u32, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        let start = crate::header::begin_message(out, VERSION, self.msg_type(), xid);
-        if let Err(e) = self.write_body(out) {
-            out.truncate(start);
-            return Err(e);
-        }
-        crate::header::finish_message(out, start)
+        crate::header::encode_framed(out, VERSION, self.msg_type(), xid, |out| {
+            self.write_body(out)
+        })
     }
 
     /// Encodes into a fresh buffer.

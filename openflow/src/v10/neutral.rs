@@ -25,10 +25,13 @@
 use super::features::ALL_ACTIONS;
 use super::*;
 use crate::instruction::Instruction;
-use crate::{message::Control, neutral::*, port, Match, Unsupported, Version};
+use crate::{message::Control, neutral::*, port, Action, Match, Unsupported, Version};
 
+use super::action_conv::lower_each;
 pub use super::action_conv::{lift_actions, lower_actions};
 pub use super::match_conv::{lift_match, lower_match};
+use crate::header::encode_framed;
+use crate::EncodeError;
 
 fn uns(what: impl Into<String>) -> Unsupported {
     Unsupported::new(Version::V1_0, what)
@@ -47,10 +50,11 @@ fn buffer_out(b: u32) -> Option<u32> {
 }
 
 /// The action list of an instruction list: none, or one apply-actions.
-fn instructions_to_actions(i: &[Instruction]) -> Result<Vec<Action10>, Unsupported> {
+/// The actions of the only instruction list 1.0 can express: none or one apply-actions.
+fn apply_actions(i: &[Instruction]) -> Result<&[Action], Unsupported> {
     match i {
-        [] => Ok(Vec::new()),
-        [Instruction::ApplyActions(a)] => lower_actions(a),
+        [] => Ok(&[]),
+        [Instruction::ApplyActions(a)] => Ok(a),
         _ => Err(uns(format!(
             "instructions [{}] (only a single apply-actions)",
             crate::instruction::DisplayInstructions(i)
@@ -80,6 +84,22 @@ pub fn lower_port_features(b: u32) -> u32 {
 }
 
 pub fn lower_flow_mod(x: &FlowMod) -> Result<Message, Unsupported> {
+    let mut f = flow_mod_head(x)?;
+    f.actions = lower_actions(apply_actions(&x.instructions)?)?;
+    Ok(Message::FlowMod(f))
+}
+
+/// Encodes a neutral flow mod as 1.0, lowering its actions straight into `out`.
+pub fn encode_flow_mod(x: &FlowMod, xid: u32, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    let f = flow_mod_head(x)?;
+    let actions = apply_actions(&x.instructions)?;
+    encode_framed(out, VERSION, msg_type::FLOW_MOD, xid, |out| {
+        f.write_with(out, |out| lower_each(actions, |a| a.write(out)))
+    })
+}
+
+/// The checked 1.0 flow mod without its actions (allocates nothing).
+fn flow_mod_head(x: &FlowMod) -> Result<FlowMod10, Unsupported> {
     if x.cookie_mask != 0 {
         return Err(uns("a cookie mask on flow mods"));
     }
@@ -96,7 +116,7 @@ pub fn lower_flow_mod(x: &FlowMod) -> Result<Message, Unsupported> {
     if x.flags & !0x0007 != 0 {
         return Err(uns(format!("flow mod flags {:#x}", x.flags)));
     }
-    Ok(Message::FlowMod(FlowMod10 {
+    Ok(FlowMod10 {
         match_: lower_match(&x.match_)?,
         cookie: x.cookie,
         command: x.command.wire(),
@@ -106,8 +126,8 @@ pub fn lower_flow_mod(x: &FlowMod) -> Result<Message, Unsupported> {
         buffer_id: buffer_in(x.buffer_id),
         out_port: port10(x.out_port)?,
         flags: x.flags,
-        actions: instructions_to_actions(&x.instructions)?,
-    }))
+        actions: Vec::new(),
+    })
 }
 
 pub fn lift_flow_mod(m: &Message) -> Option<FlowMod> {
@@ -135,12 +155,28 @@ pub fn lift_flow_mod(m: &Message) -> Option<FlowMod> {
 }
 
 pub fn lower_packet_out(x: &PacketOut) -> Result<Message, Unsupported> {
-    Ok(Message::PacketOut(PacketOut10 {
+    let mut p = packet_out_head(x)?;
+    p.actions = lower_actions(&x.actions)?;
+    p.data = x.data.clone();
+    Ok(Message::PacketOut(p))
+}
+
+/// Encodes a neutral packet out as 1.0, lowering its actions straight into `out`.
+pub fn encode_packet_out(x: &PacketOut, xid: u32, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    let p = packet_out_head(x)?;
+    encode_framed(out, VERSION, msg_type::PACKET_OUT, xid, |out| {
+        p.write_with(out, &x.data, |out| lower_each(&x.actions, |a| a.write(out)))
+    })
+}
+
+/// The checked 1.0 packet out without its actions and frame.
+fn packet_out_head(x: &PacketOut) -> Result<PacketOut10, Unsupported> {
+    Ok(PacketOut10 {
         buffer_id: buffer_in(x.buffer_id),
         in_port: port10(x.in_port)?,
-        actions: lower_actions(&x.actions)?,
-        data: x.data.clone(),
-    }))
+        actions: Vec::new(),
+        data: bytes::Bytes::new(),
+    })
 }
 
 pub fn lift_packet_out(m: &Message) -> Option<PacketOut> {
@@ -182,15 +218,20 @@ pub fn lower_packet_in(x: &PacketIn) -> Result<Message, Unsupported> {
 /// Allocation-free: the match holds one inline field and `data` is a shared slice.
 pub fn lift_packet_in(m: &Message) -> Option<PacketIn> {
     let Message::PacketIn(p) = m else { return None };
-    Some(PacketIn {
+    Some(packet_in_into(p.clone()))
+}
+
+/// The neutral PACKET_IN, taking the 1.0 one (the frame is not copied).
+pub fn packet_in_into(p: PacketIn10) -> PacketIn {
+    PacketIn {
         buffer_id: buffer_out(p.buffer_id),
         total_len: p.total_len,
         reason: p.reason,
         table_id: 0,
         cookie: 0,
         match_: Match::new().in_port(port::from_v10(p.in_port)),
-        data: p.data.clone(),
-    })
+        data: p.data,
+    }
 }
 
 /// Lowers a port description (the name must fit in 15 bytes).
@@ -398,7 +439,7 @@ fn lower_flow_stats(f: &FlowStats) -> Result<FlowStats10, Unsupported> {
         cookie: f.cookie,
         packet_count: f.packet_count,
         byte_count: f.byte_count,
-        actions: instructions_to_actions(&f.instructions)?,
+        actions: lower_actions(apply_actions(&f.instructions)?)?,
     })
 }
 

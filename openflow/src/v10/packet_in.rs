@@ -18,6 +18,7 @@ pub struct PacketIn10 {
 }
 
 impl PacketIn10 {
+    #[inline]
     pub fn parse(frame: &Bytes, body: &[u8]) -> Result<PacketIn10, DecodeError> {
         let (data, (buffer_id, total_len, in_port, reason, _)) =
             fixed("packet_in", 10, body, (u32_, u16_, u16_, u8_, pad(1)))?;

@@ -31,14 +31,29 @@ impl PacketOut10 {
     }
 
     pub fn write(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.write_with(out, &self.data, |out| {
+            Action10::write_list(&self.actions, out).map(|_| ())
+        })
+    }
+
+    /// Writes the fixed fields, the actions `actions` writes and `data` (`self.actions`
+    /// and `self.data` are ignored).
+    pub fn write_with(
+        &self,
+        out: &mut Vec<u8>,
+        data: &[u8],
+        actions: impl FnOnce(&mut Vec<u8>) -> Result<(), EncodeError>,
+    ) -> Result<(), EncodeError> {
         out.put_u32(self.buffer_id);
         out.put_u16(self.in_port);
         let len_at = out.len();
         out.put_u16(0);
-        let n = Action10::write_list(&self.actions, out)?;
+        let start = out.len();
+        actions(out)?;
+        let n = out.len() - start;
         let n = u16::try_from(n).map_err(|_| EncodeError::TooLong(n))?;
         patch_u16(out, len_at, n);
-        out.extend_from_slice(&self.data);
+        out.extend_from_slice(data);
         Ok(())
     }
 }

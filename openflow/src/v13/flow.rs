@@ -61,6 +61,17 @@ pub fn parse_flow_mod<'a>(src: &Bytes, i: &'a [u8]) -> Res<'a, FlowMod> {
 }
 
 pub fn encode_flow_mod(f: &FlowMod, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    encode_flow_mod_with(f, &f.match_, &f.instructions, out)
+}
+
+/// `f`'s fixed fields with this match and these instructions (`f`'s own are ignored), so
+/// a neutral flow mod is encoded without copying its match and instructions.
+pub fn encode_flow_mod_with(
+    f: &FlowMod,
+    match_: &Match,
+    instructions: &[Instruction],
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
     wire::put_u64(out, f.cookie);
     wire::put_u64(out, f.cookie_mask);
     out.extend_from_slice(&[f.table_id, f.command]);
@@ -72,8 +83,8 @@ pub fn encode_flow_mod(f: &FlowMod, out: &mut Vec<u8>) -> Result<(), EncodeError
     wire::put_u32(out, f.out_group);
     wire::put_u16(out, f.flags);
     wire::put_zeros(out, 2);
-    oxm_codec::encode_match(&f.match_, out)?;
-    instruction_codec::encode_instructions(&f.instructions, out)
+    oxm_codec::encode_match(match_, out)?;
+    instruction_codec::encode_instructions(instructions, out)
 }
 
 /// `ofp_flow_removed_reason`.

@@ -20,7 +20,7 @@
 
 use bytes::Bytes;
 
-use crate::header::{begin_message, finish_message, Header, HEADER_LEN};
+use crate::header::{encode_framed, Header, HEADER_LEN};
 use crate::hello::{self, HelloElement};
 use crate::message::MessageKind;
 use crate::neutral::{ErrorMsg, FlowRemoved, PortStatus, SwitchConfig};
@@ -175,7 +175,7 @@ impl Message {
             t::SET_CONFIG => {
                 Message::SetConfig(wire::whole("set_config", switch::parse_config(body))?)
             }
-            t::PACKET_IN => Message::PacketIn(wire::run(packet::parse_packet_in(src, body))?.1),
+            t::PACKET_IN => Message::PacketIn(packet::decode_packet_in(src, body)?),
             t::FLOW_REMOVED => Message::FlowRemoved(wire::whole(
                 "flow_removed",
                 flow::parse_flow_removed(src, body),
@@ -266,12 +266,7 @@ impl Message {
 
     /// Appends the encoded message to `out`. On error `out` is left as it was.
     pub fn encode(&self, xid: u32, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        let start = begin_message(out, VERSION, self.msg_type(), xid);
-        if let Err(e) = self.encode_body(out) {
-            out.truncate(start);
-            return Err(e);
-        }
-        finish_message(out, start)
+        encode_framed(out, VERSION, self.msg_type(), xid, |out| self.encode_body(out))
     }
 
     fn encode_body(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {

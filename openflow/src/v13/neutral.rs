@@ -9,10 +9,12 @@ use super::multipart::{
     self, MultipartReply, MultipartReplyBody as RB, MultipartRequest, MultipartRequestBody as QB,
 };
 use super::{flow, packet, port as pcodec, switch, Message};
+use super::{msg_type, VERSION};
 use crate::action::Action;
+use crate::header::encode_framed;
 use crate::instruction::Instruction;
 use crate::oxm::OxmField;
-use crate::{message::Control, neutral::*, Unsupported, Version};
+use crate::{message::Control, neutral::*, EncodeError, Match, Unsupported, Version};
 
 const V: Version = Version::V1_3;
 
@@ -76,8 +78,24 @@ fn check_port(p: &PortInfo) -> Result<(), Unsupported> {
 }
 
 pub fn lower_flow_mod(x: &FlowMod) -> Result<Message, Unsupported> {
+    let mut f = flow_mod_head(x)?;
+    f.match_ = x.match_.clone();
+    f.instructions = x.instructions.clone();
+    Ok(Message::FlowMod(f))
+}
+
+/// Encodes a neutral flow mod as 1.3 without building the 1.3 message.
+pub fn encode_flow_mod(x: &FlowMod, xid: u32, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    let f = flow_mod_head(x)?;
+    encode_framed(out, VERSION, msg_type::FLOW_MOD, xid, |out| {
+        flow::encode_flow_mod_with(&f, &x.match_, &x.instructions, out)
+    })
+}
+
+/// The checked 1.3 flow mod without its match and instructions (allocates nothing).
+fn flow_mod_head(x: &FlowMod) -> Result<flow::FlowMod, Unsupported> {
     check_instructions(&x.instructions)?;
-    Ok(Message::FlowMod(flow::FlowMod {
+    Ok(flow::FlowMod {
         cookie: x.cookie,
         cookie_mask: x.cookie_mask,
         table_id: x.table_id,
@@ -89,9 +107,9 @@ pub fn lower_flow_mod(x: &FlowMod) -> Result<Message, Unsupported> {
         out_port: x.out_port,
         out_group: x.out_group,
         flags: x.flags,
-        match_: x.match_.clone(),
-        instructions: x.instructions.clone(),
-    }))
+        match_: Match::new(),
+        instructions: Vec::new(),
+    })
 }
 
 pub fn lift_flow_mod(m: &Message) -> Option<FlowMod> {
@@ -114,13 +132,29 @@ pub fn lift_flow_mod(m: &Message) -> Option<FlowMod> {
 }
 
 pub fn lower_packet_out(x: &PacketOut) -> Result<Message, Unsupported> {
+    let mut p = packet_out_head(x)?;
+    p.actions = x.actions.clone();
+    p.data = x.data.clone();
+    Ok(Message::PacketOut(p))
+}
+
+/// Encodes a neutral packet out as 1.3 without building the 1.3 message.
+pub fn encode_packet_out(x: &PacketOut, xid: u32, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    let p = packet_out_head(x)?;
+    encode_framed(out, VERSION, msg_type::PACKET_OUT, xid, |out| {
+        packet::encode_packet_out_with(&p, &x.actions, &x.data, out)
+    })
+}
+
+/// The checked 1.3 packet out without its actions and frame.
+fn packet_out_head(x: &PacketOut) -> Result<packet::PacketOut, Unsupported> {
     check_actions(&x.actions)?;
-    Ok(Message::PacketOut(packet::PacketOut {
+    Ok(packet::PacketOut {
         buffer_id: buffer_to_wire(x.buffer_id),
         in_port: x.in_port,
-        actions: x.actions.clone(),
-        data: x.data.clone(),
-    }))
+        actions: Vec::new(),
+        data: bytes::Bytes::new(),
+    })
 }
 
 pub fn lift_packet_out(m: &Message) -> Option<PacketOut> {
@@ -149,15 +183,20 @@ pub fn lower_packet_in(x: &PacketIn) -> Result<Message, Unsupported> {
 
 pub fn lift_packet_in(m: &Message) -> Option<PacketIn> {
     let Message::PacketIn(x) = m else { return None };
-    Some(PacketIn {
+    Some(packet_in_into(x.clone()))
+}
+
+/// The neutral PACKET_IN, taking the 1.3 one (nothing is copied).
+pub fn packet_in_into(x: packet::PacketIn) -> PacketIn {
+    PacketIn {
         buffer_id: buffer_from_wire(x.buffer_id),
         total_len: x.total_len,
         reason: x.reason,
         table_id: x.table_id,
         cookie: x.cookie,
-        match_: x.match_.clone(),
-        data: x.data.clone(),
-    })
+        match_: x.match_,
+        data: x.data,
+    }
 }
 
 pub fn lower_features_reply(x: &FeaturesReply) -> Result<Message, Unsupported> {

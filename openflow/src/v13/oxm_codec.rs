@@ -276,30 +276,34 @@ pub fn encode_field(x: &OxmField, out: &mut Vec<u8>) -> Result<(), EncodeError> 
 
 /// Decodes an `ofp_match` (and its padding) at the start of `i`.
 pub fn decode_match<'a>(src: &Bytes, i: &'a [u8]) -> Res<'a, Match> {
+    match read_match(src, i) {
+        Ok((m, rest)) => Ok((rest, m)),
+        Err(e) => wire::fail(e),
+    }
+}
+
+/// [`decode_match`] outside nom: the match and the bytes after its padding. Inlined so
+/// the hot PACKET_IN path builds the match where it will stay.
+#[inline]
+pub fn read_match<'a>(src: &Bytes, i: &'a [u8]) -> Result<(Match, &'a [u8]), DecodeError> {
     let [t0, t1, l0, l1, ..] = *i else {
-        return wire::fail(bad(bad_match::BAD_LEN, "match header cut short"));
+        return Err(bad(bad_match::BAD_LEN, "match header cut short"));
     };
-    let mtype = u16::from_be_bytes([t0, t1]);
-    if mtype != MATCH_TYPE_OXM {
-        return wire::fail(bad(bad_match::BAD_TYPE, "match type is not OFPMT_OXM"));
+    if u16::from_be_bytes([t0, t1]) != MATCH_TYPE_OXM {
+        return Err(bad(bad_match::BAD_TYPE, "match type is not OFPMT_OXM"));
     }
     let len = u16::from_be_bytes([l0, l1]) as usize;
     let padded = len.div_ceil(8) * 8;
-    if len < 4 || padded > i.len() {
-        return wire::fail(bad(bad_match::BAD_LEN, "match length past the body"));
-    }
+    let (Some(mut rest), Some(after)) = (i.get(4..len), i.get(padded..)) else {
+        return Err(bad(bad_match::BAD_LEN, "match length past the body"));
+    };
     let mut fields: SmallVec<[OxmField; 4]> = SmallVec::new();
-    let mut rest = &i[4..len];
     while !rest.is_empty() {
-        match decode_field(src, rest) {
-            Ok((x, r)) => {
-                fields.push(x);
-                rest = r;
-            }
-            Err(e) => return wire::fail(e),
-        }
+        let (x, r) = decode_field(src, rest)?;
+        fields.push(x);
+        rest = r;
     }
-    Ok((&i[padded..], Match::from_smallvec(fields)))
+    Ok((Match::from_smallvec(fields), after))
 }
 
 /// Appends an `ofp_match` with its padding.

@@ -361,6 +361,9 @@ pub async fn run(
             } else {
                 0.0
             });
+            if let Some(kib) = cfg.controller_pid.and_then(rss_kib) {
+                report.rss_kib_per_loop.push(kib);
+            }
             loop_start_total = total;
             loop_start_at = now;
         }

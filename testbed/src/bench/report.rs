@@ -81,6 +81,10 @@ pub struct BenchReport {
     pub per_second: Vec<f64>,
     pub latency: Option<LatencyReport>,
     pub connections: Option<ConnectionReport>,
+    /// Throughput and latency modes with `--controller-pid`: the controller's resident
+    /// memory at the end of each loop, in KiB (a long run shows whether it grows).
+    #[serde(default)]
+    pub rss_kib_per_loop: Vec<u64>,
 }
 
 impl BenchReport {
@@ -103,6 +107,7 @@ impl BenchReport {
             per_second: Vec::new(),
             latency: None,
             connections: None,
+            rss_kib_per_loop: Vec::new(),
         }
     }
 
@@ -156,6 +161,15 @@ impl BenchReport {
                 t,
                 "latency p50/p90/p99/max = {:.1}/{:.1}/{:.1}/{:.1} us over {} responses ({} timeouts)",
                 l.p50_us, l.p90_us, l.p99_us, l.max_us, l.samples, l.timeouts
+            );
+        }
+        if let (Some(first), Some(last)) =
+            (self.rss_kib_per_loop.first(), self.rss_kib_per_loop.last())
+        {
+            let max = self.rss_kib_per_loop.iter().max().unwrap_or(last);
+            let _ = writeln!(
+                t,
+                "controller RSS at the end of loop 1/max/last = {first}/{max}/{last} KiB"
             );
         }
         if self.unlearned > 0 {
