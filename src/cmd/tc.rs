@@ -185,8 +185,15 @@ fn print_record(rec: &SnapshotRecord, path: &Path) {
     );
     for (vm, v) in &rec.vms {
         println!(
-            "  {vm}: paused {} ms (QEMU downtime {:?} ms), advance after {} ms, migration {} ms, image {} bytes sha256 {}",
-            v.paused_ms, v.downtime_ms, v.advance_ms, v.migration_ms, v.size, v.sha256
+            "  {vm}: network paused {} ms{}, CPU stopped {} ms (QEMU downtime {:?} ms), advance after {} ms, migration {} ms, image {} bytes sha256 {}",
+            v.paused_ms,
+            if v.egress_held { " (egress held)" } else { "" },
+            v.cpu_stopped_ms,
+            v.downtime_ms,
+            v.advance_ms,
+            v.migration_ms,
+            v.size,
+            v.sha256
         );
     }
     println!("  record {}", path.display());

@@ -24,6 +24,10 @@ pub struct Args {
     /// Seconds a snapshot holds its guest paused waiting for `unpause`.
     #[arg(long, default_value_t = 120)]
     hold_timeout: u64,
+    /// Background snapshots: let the guest's packets out between the cut and `unpause`
+    /// (by default they are held in QEMU, so the cut is strict; see the docs).
+    #[arg(long)]
+    no_egress_hold: bool,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -44,6 +48,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     config.hold_timeout = std::time::Duration::from_secs(args.hold_timeout);
+    config.hold_egress = !args.no_egress_hold;
     let agent = Agent::new(config).with_context(|| format!("creating {}", run_dir.display()))?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
