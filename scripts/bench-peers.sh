@@ -57,7 +57,7 @@ command -v ovs-testcontroller >/dev/null || [[ "$PEERS" != *ovs* ]] \
 if [[ -z "${VIOLA_BIN:-}" || -z "${REPORT_BIN:-}" ]]; then
     log "building viola (release)"
     (cd "$ROOT" && cargo build --release -q -p viola --bin viola && \
-        cargo build --release -q -p viola-testbed --bin viola-bench-report)
+        cargo build --release -q -p viola-bench --features plot --bin viola-bench-report)
 fi
 VIOLA="${VIOLA_BIN:-$ROOT/target/release/viola}"
 REPORT="${REPORT_BIN:-$ROOT/target/release/viola-bench-report}"

@@ -54,7 +54,7 @@ pub fn parse_elements(body: &Bytes) -> Result<Vec<HelloElement>, DecodeError> {
         if len < 4 || len > rest.len() {
             return Err(DecodeError::Malformed { what: "hello element", detail: "bad length" });
         }
-        let padded = (len + 7) / 8 * 8;
+        let padded = len.div_ceil(8) * 8;
         let take = padded.min(rest.len());
         match elem_type {
             ELEM_VERSION_BITMAP => {
@@ -62,7 +62,7 @@ pub fn parse_elements(body: &Bytes) -> Result<Vec<HelloElement>, DecodeError> {
                     .chunks_exact(4)
                     .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
                     .collect();
-                if (len - 4) % 4 != 0 {
+                if !(len - 4).is_multiple_of(4) {
                     return Err(DecodeError::Malformed { what: "hello bitmap", detail: "length not a multiple of 4" });
                 }
                 out.push(HelloElement::VersionBitmap(words));
@@ -88,14 +88,14 @@ pub fn write_elements(elements: &[HelloElement], out: &mut Vec<u8>) {
                 for w in words {
                     out.extend_from_slice(&w.to_be_bytes());
                 }
-                out.resize(out.len() + ((len + 7) / 8 * 8 - len), 0);
+                out.resize(out.len() + (len.div_ceil(8) * 8 - len), 0);
             }
             HelloElement::Unknown { elem_type, data } => {
                 let len = 4 + data.len();
                 out.extend_from_slice(&elem_type.to_be_bytes());
                 out.extend_from_slice(&(len as u16).to_be_bytes());
                 out.extend_from_slice(data);
-                out.resize(out.len() + ((len + 7) / 8 * 8 - len), 0);
+                out.resize(out.len() + (len.div_ceil(8) * 8 - len), 0);
             }
         }
     }

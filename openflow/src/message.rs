@@ -202,6 +202,8 @@ impl Message {
     }
     /// [`Message::packet_in`] taking the message: the match and frame are moved, not
     /// cloned. Any other message is handed back.
+    // The error is the caller's own message returned unchanged, as large as it was.
+    #[allow(clippy::result_large_err)]
     pub fn into_packet_in(self) -> Result<PacketIn, Message> {
         match self {
             Message::V10(crate::v10::Message::PacketIn(p)) => {

@@ -1,4 +1,4 @@
-//! `viola bench`: the cbench-compatible load generator (see `viola_testbed::bench`).
+//! `viola bench`: the cbench-compatible load generator (see `viola_bench`).
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use openflow::Version;
-use viola_testbed::bench::{self, BenchConfig, BenchMode};
+use viola_bench as bench;
+use viola_bench::{BenchConfig, BenchMode};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use openflow::Version;
-use viola_testbed::demo::{self, DemoOptions};
+use crate::demo::{self, DemoOptions};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -53,7 +53,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         opts.progress = Some(Arc::new(|m: &str| eprintln!("*** {m}")));
     }
     let report = if args.ovs {
-        demo::run_ovs(&args.topo, opts, viola_testbed::lab::LabConfig::default()).await?
+        demo::run_ovs(&args.topo, opts, viola_lab::LabConfig::default()).await?
     } else {
         demo::run(&args.topo, opts).await?
     };

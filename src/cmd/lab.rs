@@ -1,13 +1,14 @@
 //! `viola lab up|pingall|exec|down`: real Open vSwitch bridges and hosts in network
-//! namespaces, Mininet-style (see viola_testbed::lab).
+//! namespaces, Mininet-style (see viola_lab).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use viola_testbed::lab::{self, DaemonPolicy, Lab, LabConfig, OfVersions};
-use viola_testbed::topo::Topology;
+use viola_lab as lab;
+use viola_lab::{DaemonPolicy, Lab, LabConfig, OfVersions};
+use viola_topo_spec::Topology;
 
 /// Options every lab subcommand takes.
 #[derive(Debug, clap::Args)]

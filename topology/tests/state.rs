@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use openflow::{port_reason, MacAddr, PortInfo};
-use viola_testbed::topo::Topology;
+use viola_topo_spec::Topology;
 use viola_topology::{
     HostGoneReason, Link, LinkDownReason, PortRef, StateTimers, TopologyEvent, TopologyState,
 };

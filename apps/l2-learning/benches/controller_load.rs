@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use viola_framework::{ControllerBuilder, ListenAddr};
 use viola_l2_learning::L2Learning;
-use viola_testbed::bench::{self, BenchConfig, BenchMode};
+use viola_bench as bench;
+use viola_bench::{BenchConfig, BenchMode};
 
 fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)

@@ -237,7 +237,8 @@ fn allocations_per_packet_in(app: Arc<dyn App>, v: Version) -> f64 {
 
 #[test]
 fn no_allocation_per_packet_in() {
-    let apps: [(&str, fn() -> Arc<dyn App>); 2] = [
+    type MakeApp = fn() -> Arc<dyn App>;
+    let apps: [(&str, MakeApp); 2] = [
         ("templates", || Arc::new(Responder::new())),
         ("l2-learning", || Arc::new(L2Learning::default())),
     ];

@@ -1,4 +1,4 @@
-//! l2-learning + topology driving the simulated network (`viola_testbed::sim`: switches
+//! l2-learning + topology driving the simulated network (`viola_sim`: switches
 //! speaking OpenFlow over real TCP on 127.0.0.1, in-memory links, hosts that ARP and ping)
 //! on looped topologies: every pair pings, PACKET_INs stay bounded, nothing is dropped by
 //! the simulator's loop guard, and the tables hold l2 rules.
@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use openflow::Version;
 use viola_framework::{ControllerBuilder, ListenAddr};
 use viola_l2_learning::{L2Config, L2Learning, Mode};
-use viola_testbed::sim::{Network, NetworkOptions};
-use viola_testbed::topo::Topology;
+use viola_sim::{Network, NetworkOptions};
+use viola_topo_spec::Topology;
 use viola_topology::{TopologyApp, TopologyConfig};
 
 async fn all_pairs_ping(spec: &str, version: Version, mode: Mode) {

@@ -30,6 +30,8 @@ impl Vector {
 /// The golden directory of this crate.
 pub fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("openflow")
         .join("tests")
         .join("golden")
 }

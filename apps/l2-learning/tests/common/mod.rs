@@ -14,7 +14,7 @@ use openflow::{port, Action, MacAddr, Match, Message, Version};
 use viola_framework::testing::Harness;
 use viola_framework::App;
 use viola_l2_learning::{L2Config, L2Learning};
-use viola_testbed::topo::Topology;
+use viola_topo_spec::Topology;
 use viola_topology::{TopologyApp, TopologyConfig};
 
 /// Frames processed per `run` before we call it a storm.
