@@ -1,4 +1,4 @@
-//! Process-wide Prometheus metrics (SPEC.md "Metrics"; every name prefixed `viola_`).
+//! Process-wide Prometheus metrics (docs/src/metrics.md; every name prefixed `viola_`).
 //!
 //! One registry per process, created on first use. The runtime, the REST API and the apps
 //! update the fields of [`metrics()`]; `GET /metrics` serves [`encode_text()`]. Apps that need

@@ -1,5 +1,5 @@
 //! `viola flows save|restore|diff`: the flow-state document of a running controller
-//! (SPEC.md "Flow-state file"), through its REST API (`viola_flow_state::Client`).
+//! (docs/src/flow-state.md "The document"), through its REST API (`viola_flow_state::Client`).
 //!
 //! Exit codes: 0 success (restore: verified; diff: identical), 1 restore not verified or
 //! diff different, 2 error (unreadable file, refused document, controller unreachable…).

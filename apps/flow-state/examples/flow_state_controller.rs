@@ -21,6 +21,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let of: SocketAddr = args.next().as_deref().unwrap_or("127.0.0.1:6653").parse()?;
     let api: SocketAddr = args.next().as_deref().unwrap_or("127.0.0.1:8080").parse()?;
+    // ANCHOR: controller
     let app = Arc::new(FlowStateApp::new());
     let running = ControllerBuilder::new()
         .app(app.clone() as Arc<dyn App>)
@@ -31,6 +32,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let routes = vec![app.routes(ctl.clone())];
     let (bound, server) =
         viola_framework::rest::serve(ctl, api, ApiConfig::default(), routes).await?;
+    // ANCHOR_END: controller
     eprintln!(
         "OpenFlow on {:?}, REST API on http://{bound}",
         running.local_addrs()

@@ -1,4 +1,4 @@
-//! The flow-state document (SPEC.md "Flow-state file"):
+//! The flow-state document (docs/src/flow-state.md "The document"):
 //!
 //! ```json
 //! {"format": "viola.flow-state/1", "taken_at": "2026-11-22T06:43:10.000Z",

@@ -2,8 +2,8 @@
 //!
 //! What it does:
 //! - **save** reads every table of every connected switch (flow stats from the switches,
-//!   never a cache) into a [`FlowStateDoc`] (`"format": "viola.flow-state/1"`, SPEC.md
-//!   "Flow-state file"), flows in the framework's lossless JSON form;
+//!   never a cache) into a [`FlowStateDoc`] (`"format": "viola.flow-state/1"`,
+//!   docs/src/flow-state.md), flows in the framework's lossless JSON form;
 //! - **restore** checks the whole document first (every switch connected, after `map`;
 //!   every flow expressible in that switch's OpenFlow version) and refuses before sending
 //!   anything; then pushes per switch in barrier-fenced batches and verifies by reading the

@@ -19,8 +19,10 @@ use std::sync::Arc;
 use viola_framework::rest::RestRoutes;
 use viola_framework::{App, Controller};
 
+// ANCHOR: available
 /// Names `--apps` accepts, in the order a typical pipeline uses them.
 pub const AVAILABLE: &[&str] = &["topology", "snapshot", "flow-state", "l2-learning", "hub"];
+// ANCHOR_END: available
 
 /// Why the pipeline could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +67,7 @@ fn config_err(name: &str, e: impl std::fmt::Display) -> BuildError {
     BuildError::Config { name: name.to_string(), reason: e.to_string() }
 }
 
+// ANCHOR: build_one
 /// Builds one app by name from its `[apps.NAME]` table.
 pub fn build_one(name: &str, table: &toml::Value) -> Result<Built, BuildError> {
     fn with_routes<T: App + RestRoutes>(a: T) -> Built {
@@ -89,6 +92,7 @@ pub fn build_one(name: &str, table: &toml::Value) -> Result<Built, BuildError> {
         other => return Err(BuildError::Unknown { name: other.to_string() }),
     })
 }
+// ANCHOR_END: build_one
 
 /// Builds the pipeline from names in order; `table(name)` gives each app's settings.
 pub fn build(names: &[String], table: &dyn Fn(&str) -> toml::Value) -> Result<Apps, BuildError> {

@@ -1,4 +1,4 @@
-//! The snapshot series of the process-wide metrics (SPEC.md "Metrics").
+//! The snapshot series of the process-wide metrics (docs/src/metrics.md).
 
 use std::time::Duration;
 

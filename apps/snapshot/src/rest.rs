@@ -1,4 +1,4 @@
-//! The snapshot routes (SPEC.md "REST API"), all under `/api/v1/snapshot`:
+//! The snapshot routes (docs/src/snapshot.md "Routes"), all under `/api/v1/snapshot`:
 //!
 //! | route | body | answer |
 //! |---|---|---|

@@ -1,4 +1,4 @@
-//! The REST API (SPEC.md "REST API"): JSON under `/api/v1`, Prometheus text at `/metrics`.
+//! The REST API (docs/src/rest.md): JSON under `/api/v1`, Prometheus text at `/metrics`.
 //!
 //! | route | handler |
 //! |---|---|

@@ -1,5 +1,6 @@
-//! The service file (TOML, SPEC.md "Service file"): the VMs of a service, the VM servers
-//! (agents) and snapshot servers they use, grouped by site, and the controller.
+//! The service file (TOML, docs/src/orchestrator.md "The service file"): the VMs of a
+//! service, the VM servers (agents) and snapshot servers they use, grouped by site, and the
+//! controller.
 
 use crate::agent::{SnapshotMode, VmConfig};
 use crate::snapshot_server::protocol::valid_name;
