@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
 # THE test command: everything Viola's CI checks, on a fresh Debian 12 machine, as root.
 #
-#   bash scripts/test-all.sh
+#   sudo bash scripts/test-all.sh
 #
-# 1. installs missing Debian packages (scripts/install-deps.sh),
-# 2. removes leftovers of earlier runs (Viola labs, Mininet),
-# 3. builds the workspace once (dev/test profile, all targets),
-# 4. runs `cargo test --workspace --no-fail-fast` — real Open vSwitch, Mininet and tshark tests included;
-#    they FAIL (never skip) when root or a component is missing,
-# 5. runs every extra suite scripts/suites/*.sh in name order (VIOLA_BIN = the built binary),
-# 6. cleans up (labs, Mininet, default-path OVS daemons it started) and exits non-zero if
+# 1. installs missing Debian packages (scripts/install-deps.sh) and, for the book, mdbook
+#    (from crates.io, once per machine);
+# 2. copies the working tree (tracked and untracked-not-ignored files: a fresh clone plus
+#    your uncommitted changes) to a directory owned by an unprivileged user (`viola-test`);
+# 3. as that user — no root, no Open vSwitch, QEMU or tshark needed:
+#    gates: `cargo fmt --check`, `cargo clippy --workspace --all-targets -D warnings`,
+#    `mdbook build docs`; one build of every target; the hermetic tier, plain
+#    `cargo test --workspace` (unit, property, harness, simulated-network and doc tests);
+# 4. as root, on the same build: the system tier,
+#    `cargo test -p viola-system-tests --features system` (real
+#    Open vSwitch, Mininet, QEMU, tshark; those tests FAIL, never skip, when a component is
+#    missing), then every scripts/suites/*.sh in name order;
+# 5. cleans up (labs, Mininet, default-path OVS daemons it started) and exits non-zero if
 #    any step failed.
 #
-# Logs: target/test-logs/ (not /tmp: `mn -c` deletes /tmp/*.log).
-# Environment: VIOLA_TEST_TIMEOUT (seconds for `cargo test`, default 1800),
+# Logs: target/test-logs/ of this checkout (not /tmp: `mn -c` deletes /tmp/*.log).
+# Environment: VIOLA_TEST_TIMEOUT (seconds per cargo test tier, default 1800),
 #              VIOLA_SKIP_INSTALL=1 (only check the packages; for machines set up already),
-#              VIOLA_TEST_SCOPE (cargo package selection, default `--workspace`; e.g.
-#              "-p viola-testbed" for a quick run), VIOLA_BIN (binary the suites use).
+#              VIOLA_TEST_WORK (the unprivileged user's copy and build, default
+#              /var/tmp/viola-test; kept between runs so a second run builds incrementally),
+#              VIOLA_TEST_USER (default viola-test).
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -25,7 +32,10 @@ LOGS=$ROOT/target/test-logs
 mkdir -p "$LOGS"
 START=$(date +%s)
 failed=()
-SCOPE=${VIOLA_TEST_SCOPE:---workspace}
+TEST_USER=${VIOLA_TEST_USER:-viola-test}
+WORK=${VIOLA_TEST_WORK:-/var/tmp/viola-test}
+TIMEOUT=${VIOLA_TEST_TIMEOUT:-1800}
+MDBOOK_VERSION=0.4.52
 
 say() { printf '\n=== %s (%ss)\n' "$*" "$(( $(date +%s) - START ))"; }
 
@@ -39,15 +49,23 @@ if ! command -v cargo >/dev/null && [ -x "$HOME/.cargo/bin/cargo" ]; then
     export PATH=$HOME/.cargo/bin:$PATH
 fi
 command -v cargo >/dev/null || { echo "test-all: cargo not found (install Rust with rustup)" >&2; exit 1; }
+# The toolchain's own bin directory (not rustup's proxies), so that the unprivileged user
+# runs exactly the same cargo and rustc as root does, and builds are shared.
+if command -v rustup >/dev/null; then
+    TOOLBIN=$(dirname "$(rustup which cargo)")
+else
+    TOOLBIN=$(dirname "$(readlink -f "$(command -v cargo)")")
+fi
 
+opened=()   # directories we gave "others" traverse permission to, restored on exit
 cleanup() {
-    # Labs of any run dir we use, by prefix, even if a test crashed.
-    if [ -x "${VIOLA_BIN:-$ROOT/target/debug/viola}" ]; then
-        "${VIOLA_BIN:-$ROOT/target/debug/viola}" lab down >/dev/null 2>&1 || true
-    fi
+    local bin=$WORK/target/debug/viola
+    if [ -x "$bin" ]; then "$bin" lab down >/dev/null 2>&1 || true; fi
     bash "$ROOT/scripts/lab-clean.sh" >/dev/null 2>&1 || true
     if command -v mn >/dev/null; then mn -c >/dev/null 2>&1 || true; fi
     bash "$ROOT/scripts/ovs-default.sh" stop >/dev/null 2>&1 || true
+    for d in "${opened[@]}"; do chmod o-x "$d" 2>/dev/null || true; done
+    opened=()
 }
 
 say "install dependencies"
@@ -62,29 +80,91 @@ say "clean leftovers of earlier runs"
 cleanup
 trap cleanup EXIT
 
-# One clean build: incremental artefacts only cost disk here.
-export CARGO_INCREMENTAL=0
+say "unprivileged copy in $WORK (user $TEST_USER)"
+if ! id -u "$TEST_USER" >/dev/null 2>&1; then
+    useradd --system --no-create-home --home-dir "$WORK" --shell /usr/sbin/nologin "$TEST_USER" || {
+        echo "test-all: cannot create user $TEST_USER" >&2
+        exit 1
+    }
+fi
+mkdir -p "$WORK"
+# The system tier of an earlier run wrote into the build as root: hand it all back.
+chown -R "$TEST_USER:" "$WORK"
+# Let the user reach the toolchain (traverse only, no listing) where a parent is closed.
+d=$TOOLBIN
+while [ "$d" != / ]; do
+    if [ -z "$(find "$d" -maxdepth 0 -perm -o=x)" ]; then chmod o+x "$d" && opened+=("$d"); fi
+    d=$(dirname "$d")
+done
+rm -rf "$WORK/src"
+# Crates already downloaded by root need not be downloaded again.
+if [ -d "$HOME/.cargo/registry" ] && [ ! -d "$WORK/cargo-home/registry" ]; then
+    mkdir -p "$WORK/cargo-home" && cp -a "$HOME/.cargo/registry" "$WORK/cargo-home/" && chown -R "$TEST_USER:" "$WORK/cargo-home"
+fi
+runuser -u "$TEST_USER" -- mkdir -p "$WORK/src" "$WORK/cargo-home" "$WORK/target" "$WORK/tools"
+git ls-files -z --cached --others --exclude-standard | xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh \
+    | tar --null -T - -cf - | runuser -u "$TEST_USER" -- tar -xf - -C "$WORK/src"
 
-say "build (cargo build $SCOPE --all-targets)"
-cargo build $SCOPE --all-targets 2>&1 | tee "$LOGS/build.log"
-if [ "${PIPESTATUS[0]}" != 0 ]; then
+# Root and the user share one environment, so the system tier reuses the user's build.
+as() {
+    local who=$1
+    shift
+    local envs=(HOME="$WORK" PATH="$TOOLBIN:$WORK/tools/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        CARGO_HOME="$WORK/cargo-home" CARGO_TARGET_DIR="$WORK/target" CARGO_INCREMENTAL=0
+        RUSTC="$TOOLBIN/rustc" RUSTDOC="$TOOLBIN/rustdoc" CARGO_TERM_COLOR=never
+        VIOLA_BIN="$WORK/target/debug/viola" ${RUST_LOG:+RUST_LOG=$RUST_LOG})
+    if [ "$who" = root ]; then
+        (cd "$WORK/src" && env -i "${envs[@]}" "$@")
+    else
+        (cd "$WORK/src" && runuser -u "$TEST_USER" -- env -i "${envs[@]}" "$@")
+    fi
+}
+
+# step NAME LOG CMD…: runs a step as the unprivileged user, records a failure.
+step() {
+    local name=$1 log=$2
+    shift 2
+    say "$name"
+    as user "$@" 2>&1 | tee "$LOGS/$log"
+    if [ "${PIPESTATUS[0]}" != 0 ]; then
+        failed+=("$name")
+        return 1
+    fi
+}
+
+step "gate: cargo fmt --check" fmt.log cargo fmt --all --check
+step "gate: clippy -D warnings" clippy.log sh -c \
+    'cargo clippy --workspace --all-targets --locked -- -D warnings &&
+     cargo clippy -p viola-bench -p viola-system-tests --all-targets --locked \
+         --features viola-bench/plot,viola-system-tests/system -- -D warnings'
+
+if [ ! -x "$WORK/tools/bin/mdbook" ] || ! "$WORK/tools/bin/mdbook" --version | grep -q "$MDBOOK_VERSION"; then
+    step "install mdbook $MDBOOK_VERSION" mdbook-install.log \
+        cargo install --quiet --locked --root "$WORK/tools" --version "$MDBOOK_VERSION" mdbook
+fi
+step "gate: mdbook build docs" mdbook.log sh -c 'mdbook build docs -d "$CARGO_TARGET_DIR/book"'
+
+if ! step "build (every target, as $TEST_USER)" build.log cargo build --workspace --all-targets --locked; then
     echo "test-all: build failed (log: $LOGS/build.log)" >&2
     exit 1
 fi
 
-say "cargo test $SCOPE"
-timeout "${VIOLA_TEST_TIMEOUT:-1800}" cargo test $SCOPE --no-fail-fast 2>&1 | tee "$LOGS/cargo-test.log"
-if [ "${PIPESTATUS[0]}" != 0 ]; then
-    failed+=("cargo test $SCOPE")
-fi
+step "hermetic tier (as $TEST_USER): cargo test --workspace" cargo-test.log \
+    timeout "$TIMEOUT" cargo test --workspace --locked --no-fail-fast
 grep -E '^test .* FAILED$' "$LOGS/cargo-test.log" | sed 's/^/test-all: /' || true
 
-export VIOLA_BIN=${VIOLA_BIN:-$ROOT/target/debug/viola}
-for suite in scripts/suites/*.sh; do
+say "system tier (as root): cargo test -p viola-system-tests --features system"
+as root timeout "$TIMEOUT" cargo test -p viola-system-tests --features system --locked --no-fail-fast 2>&1 | tee "$LOGS/system-test.log"
+if [ "${PIPESTATUS[0]}" != 0 ]; then
+    failed+=("system tier")
+fi
+grep -E '^test .* FAILED$' "$LOGS/system-test.log" | sed 's/^/test-all: /' || true
+
+for suite in "$WORK"/src/scripts/suites/*.sh; do
     [ -e "$suite" ] || continue
     name=$(basename "$suite" .sh)
     say "suite $name"
-    if timeout 900 bash "$suite" >"$LOGS/suite-$name.log" 2>&1; then
+    if as root timeout 900 bash "$suite" >"$LOGS/suite-$name.log" 2>&1; then
         tail -3 "$LOGS/suite-$name.log"
         echo "suite $name: ok"
     else

@@ -9,6 +9,9 @@ use crate::cmd;
 #[derive(Parser)]
 #[command(name = "viola", version, about = "Viola: a fast, typed OpenFlow controller framework")]
 struct Cli {
+    /// More log lines on stderr: -v for info, -vv for debug (RUST_LOG overrides).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -37,16 +40,39 @@ enum Command {
     Tc(cmd::tc::Args),
 }
 
+impl Command {
+    /// Daemons log what they do at info; commands that print a report keep stderr to
+    /// warnings and errors, so their output reads as a report.
+    fn default_log_level(&self) -> &'static str {
+        match self {
+            Command::Run(_) | Command::SnapshotServer(_) | Command::VmAgent(_) => "info",
+            _ => "warn",
+        }
+    }
+}
+
+/// Logs to stderr: `RUST_LOG` if set, else the command's level raised by `-v`; colour only
+/// when stderr is a terminal.
+fn init_logging(verbose: u8, default_level: &str) {
+    use std::io::IsTerminal;
+    let level = match verbose {
+        0 => default_level,
+        1 if default_level == "warn" => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .init();
+}
+
 /// Parses the process arguments, runs the subcommand and returns the exit status.
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging(cli.verbose, cli.command.default_log_level());
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
