@@ -2,7 +2,7 @@
 //! docs/src/experiments.md). As root:
 //!
 //! ```sh
-//! cargo run --release -p viola-testbed --example skew -- --skews 1,2,4 --repeat 5 --out docs/src/img
+//! cargo run --release -p viola-system-tests --example skew -- --skews 1,2,4 --repeat 5 --out docs/src/img
 //! ```
 //!
 //! Options: `--skews S,S…` (seconds, default 1,2,4), `--policies buffer,drop`, `--rate MBIT`

@@ -1,6 +1,7 @@
 //! # viola-apps — the built-in apps by name
 //!
-//! `viola run --apps topology,l2-learning` and `viola demo` build their pipeline here: each
+//! `viola run --apps topology,l2-learning` builds its pipeline here (`viola demo` builds
+//! its own from the same crates): each
 //! name maps to a constructor that reads the app's `[apps.NAME]` table, and apps that serve
 //! REST routes hand them over too.
 //!
