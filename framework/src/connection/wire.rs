@@ -6,20 +6,36 @@ use bytes::Bytes;
 use openflow::header::{begin_message, finish_message, HEADER_LEN};
 use openflow::{ErrorMsg, Version};
 
+// The type numbers come from the codec's per-version tables; these names are the ones
+// the connection uses. HELLO, ERROR and ECHO are the same in every version, FEATURES and
+// SET_CONFIG in every version the connection speaks.
+use openflow::{v10, v13};
+
 /// `OFPT_HELLO` (every version).
-pub const OFPT_HELLO: u8 = 0x00;
+pub const OFPT_HELLO: u8 = v13::msg_type::HELLO;
 /// `OFPT_ERROR` (every version).
-pub const OFPT_ERROR: u8 = 0x01;
+pub const OFPT_ERROR: u8 = v13::msg_type::ERROR;
 /// `OFPT_ECHO_REQUEST` (every version).
-pub const OFPT_ECHO_REQUEST: u8 = 0x02;
+pub const OFPT_ECHO_REQUEST: u8 = v13::msg_type::ECHO_REQUEST;
 /// `OFPT_ECHO_REPLY` (every version).
-pub const OFPT_ECHO_REPLY: u8 = 0x03;
+pub const OFPT_ECHO_REPLY: u8 = v13::msg_type::ECHO_REPLY;
 /// `OFPT_FEATURES_REQUEST` (1.0 and 1.3).
-pub const OFPT_FEATURES_REQUEST: u8 = 0x05;
+pub const OFPT_FEATURES_REQUEST: u8 = v13::msg_type::FEATURES_REQUEST;
 /// `OFPT_FEATURES_REPLY` (1.0 and 1.3).
-pub const OFPT_FEATURES_REPLY: u8 = 0x06;
+pub const OFPT_FEATURES_REPLY: u8 = v13::msg_type::FEATURES_REPLY;
 /// `OFPT_SET_CONFIG` (1.0 and 1.3).
-pub const OFPT_SET_CONFIG: u8 = 0x09;
+pub const OFPT_SET_CONFIG: u8 = v13::msg_type::SET_CONFIG;
+
+// Checked at compile time: the shared numbers really are shared.
+const _: () = {
+    assert!(v10::msg_type::HELLO == OFPT_HELLO && v10::msg_type::ERROR == OFPT_ERROR);
+    assert!(v10::msg_type::ECHO_REQUEST == OFPT_ECHO_REQUEST);
+    assert!(v10::msg_type::ECHO_REPLY == OFPT_ECHO_REPLY);
+    assert!(v10::msg_type::FEATURES_REQUEST == OFPT_FEATURES_REQUEST);
+    assert!(v10::msg_type::FEATURES_REPLY == OFPT_FEATURES_REPLY);
+    assert!(v10::msg_type::SET_CONFIG == OFPT_SET_CONFIG);
+    assert!(v10::stats_request::REPLY_MORE == REPLY_MORE);
+};
 
 /// Type numbers that differ between 1.0 and 1.3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,24 +50,24 @@ pub struct Types {
 pub const fn types(v: Version) -> Types {
     match v {
         Version::V1_0 => Types {
-            stats_request: 0x10,
-            stats_reply: 0x11,
-            barrier_request: 0x12,
-            barrier_reply: 0x13,
+            stats_request: v10::msg_type::STATS_REQUEST,
+            stats_reply: v10::msg_type::STATS_REPLY,
+            barrier_request: v10::msg_type::BARRIER_REQUEST,
+            barrier_reply: v10::msg_type::BARRIER_REPLY,
         },
         Version::V1_3 => Types {
-            stats_request: 0x12,
-            stats_reply: 0x13,
-            barrier_request: 0x14,
-            barrier_reply: 0x15,
+            stats_request: v13::msg_type::MULTIPART_REQUEST,
+            stats_reply: v13::msg_type::MULTIPART_REPLY,
+            barrier_request: v13::msg_type::BARRIER_REQUEST,
+            barrier_reply: v13::msg_type::BARRIER_REPLY,
         },
     }
 }
 
 /// `OFPMP_PORT_DESC` (1.3).
-pub const OFPMP_PORT_DESC: u16 = 0x000d;
+pub const OFPMP_PORT_DESC: u16 = v13::multipart::multipart_type::PORT_DESC;
 /// `OFPMPF_REPLY_MORE` / `OFPSF_REPLY_MORE`.
-pub const REPLY_MORE: u16 = 0x0001;
+pub const REPLY_MORE: u16 = v13::multipart::FLAG_MORE;
 /// How much of an offending frame goes into the data of an OFPT_ERROR we send.
 pub const ERROR_DATA_LEN: usize = 64;
 
