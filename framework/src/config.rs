@@ -73,6 +73,14 @@ pub struct ApiSection {
     pub addr: Option<SocketAddr>,
     /// Bearer token protecting mutating routes.
     pub token: Option<String>,
+    /// Largest request body in bytes (default 64 MiB).
+    pub body_limit: Option<usize>,
+    /// Most JSON elements (`[`, `{`, `,`) in one body (default 2 000 000).
+    pub max_json_elements: Option<usize>,
+    /// Connections at once (default 512).
+    pub max_connections: Option<usize>,
+    /// Seconds a client has to send a request's headers (default 10).
+    pub header_read_timeout: Option<f64>,
 }
 
 /// `[openflow]`: connection tunables.

@@ -38,6 +38,10 @@ pub struct Args {
     /// Do not serve the REST API.
     #[arg(long, conflicts_with = "api")]
     no_api: bool,
+    /// Serve the REST API beyond loopback without a token (refused otherwise). The token is
+    /// `[api] token` in the config file or the VIOLA_TOKEN environment variable.
+    #[arg(long)]
+    api_insecure: bool,
     /// OpenFlow versions to negotiate, e.g. 1.0,1.3.
     #[arg(long = "of-versions", value_delimiter = ',', value_name = "V,…")]
     of_versions: Option<Vec<Version>>,
@@ -72,6 +76,9 @@ fn effective_config(args: &Args) -> anyhow::Result<Config> {
     if let Some(a) = args.api {
         cfg.api.addr = Some(a);
     }
+    if cfg.api.token.is_none() {
+        cfg.api.token = std::env::var("VIOLA_TOKEN").ok().filter(|t| !t.is_empty());
+    }
     if let Some(v) = &args.of_versions {
         anyhow::ensure!(!v.is_empty(), "--of-versions is empty");
         cfg.of_versions = Some(v.clone());
@@ -81,6 +88,18 @@ fn effective_config(args: &Args) -> anyhow::Result<Config> {
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let cfg = effective_config(&args)?;
+    let api_addr: SocketAddr = match cfg.api.addr {
+        Some(a) => a,
+        None => DEFAULT_API.parse()?,
+    };
+    let api_cfg = ApiConfig {
+        insecure: args.api_insecure,
+        ..ApiConfig::from(&cfg.api)
+    };
+    // Refused before anything listens, so a mistake costs nothing.
+    if let Some(why) = rest::refusal(api_addr, &api_cfg).filter(|_| !args.no_api) {
+        anyhow::bail!(why);
+    }
     let listen: Vec<ListenAddr> = cfg.listen_addrs()?;
     let names = cfg.apps.enabled.clone().unwrap_or_default();
     let apps = viola_apps::build(&names, &|n| cfg.app_config(n))?;
@@ -105,14 +124,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let api = if args.no_api {
         None
     } else {
-        let addr = match cfg.api.addr {
-            Some(a) => a,
-            None => DEFAULT_API.parse()?,
-        };
         let routes = apps.routers(&ctl);
-        let (bound, task) = rest::serve(ctl.clone(), addr, ApiConfig::from(&cfg.api), routes)
+        let (bound, task) = rest::serve(ctl.clone(), api_addr, api_cfg, routes)
             .await
-            .with_context(|| format!("cannot serve the REST API on {addr}"))?;
+            .with_context(|| format!("cannot serve the REST API on {api_addr}"))?;
         tracing::info!("REST API on http://{bound}/api/v1");
         Some(task)
     };

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::ApiError;
 
-fn is_mutating(m: &Method) -> bool {
+pub(crate) fn is_mutating(m: &Method) -> bool {
     matches!(
         *m,
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE

@@ -10,7 +10,11 @@
 //!
 //! Errors are `{"error": "...", "detail": ...}` ([`ApiError`]). With
 //! [`ApiConfig::token`] set, POST/PUT/PATCH/DELETE need `Authorization: Bearer TOKEN`
-//! (else 401) — on app routes too.
+//! (else 401) — on app routes too. Those methods also need `Content-Type:
+//! application/json`, with or without a body (else 415; see `content_type.rs` for why),
+//! and no CORS header is ever sent. [`serve`] refuses a non-loopback address without a
+//! token unless [`ApiConfig::insecure`]; its listener caps connections and header-read
+//! time and survives accept errors (`server.rs`).
 //!
 //! # Routes of apps
 //!
@@ -46,10 +50,12 @@
 //! ```
 
 mod auth;
+mod content_type;
 mod error;
 mod events;
 mod extract;
 mod flows;
+mod server;
 mod switches;
 #[cfg(test)]
 mod tests;
@@ -58,25 +64,32 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
+use axum::Extension;
 use axum::http::{header, StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 
 pub use error::ApiError;
-pub use extract::{DpidPath, JsonBody};
+pub use extract::{DpidPath, JsonBody, JsonLimits};
+pub use server::ServerLimits;
 pub use switches::switch_json;
 
 use crate::Controller;
 
 /// Settings of the REST API (`[api]` in the config file).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiConfig {
     /// When set, POST/PUT/PATCH/DELETE need `Authorization: Bearer <token>`.
     pub token: Option<String>,
     /// Largest request body in bytes (flow-state documents can be large).
     pub body_limit: usize,
+    /// What parsing one JSON body may build.
+    pub json: JsonLimits,
+    /// Connections at once and header-read timeout of the listener.
+    pub server: ServerLimits,
+    /// Serve a non-loopback address without a token (`viola run --api-insecure`).
+    pub insecure: bool,
 }
 
 impl Default for ApiConfig {
@@ -84,6 +97,9 @@ impl Default for ApiConfig {
         ApiConfig {
             token: None,
             body_limit: 64 << 20,
+            json: JsonLimits::default(),
+            server: ServerLimits::default(),
+            insecure: false,
         }
     }
 }
@@ -91,9 +107,21 @@ impl Default for ApiConfig {
 impl From<&crate::config::ApiSection> for ApiConfig {
     /// The `[api]` section of the config file (`addr` is for [`serve`]'s caller).
     fn from(s: &crate::config::ApiSection) -> Self {
+        let d = ApiConfig::default();
         ApiConfig {
-            token: s.token.clone(),
-            ..ApiConfig::default()
+            token: s.token.clone().filter(|t| !t.is_empty()),
+            body_limit: s.body_limit.unwrap_or(d.body_limit),
+            json: JsonLimits {
+                max_elements: s.max_json_elements.unwrap_or(d.json.max_elements),
+            },
+            server: ServerLimits {
+                max_connections: s.max_connections.unwrap_or(d.server.max_connections),
+                header_read_timeout: s
+                    .header_read_timeout
+                    .map(std::time::Duration::from_secs_f64)
+                    .unwrap_or(d.server.header_read_timeout),
+            },
+            insecure: false,
         }
     }
 }
@@ -129,7 +157,8 @@ pub fn router(ctl: Controller, cfg: &ApiConfig, extra: Vec<Router>) -> Router {
     app = app
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(cfg.body_limit));
+        .layer(DefaultBodyLimit::max(cfg.body_limit))
+        .layer(Extension(cfg.json));
     if let Some(token) = cfg.token.as_deref().filter(|t| !t.is_empty()) {
         let token: Arc<str> = Arc::from(token);
         app = app.layer(axum::middleware::from_fn_with_state(
@@ -137,7 +166,19 @@ pub fn router(ctl: Controller, cfg: &ApiConfig, extra: Vec<Router>) -> Router {
             auth::require_token,
         ));
     }
-    app
+    app.layer(axum::middleware::from_fn(content_type::require_json))
+}
+
+/// Why [`serve`] refuses to listen on `addr` with `cfg`, if it does: a non-loopback
+/// address needs a token unless the operator said `insecure`.
+pub fn refusal(addr: SocketAddr, cfg: &ApiConfig) -> Option<String> {
+    let has_token = cfg.token.as_deref().is_some_and(|t| !t.is_empty());
+    (!addr.ip().is_loopback() && !has_token && !cfg.insecure).then(|| {
+        format!(
+            "the REST API would listen on {addr}, beyond loopback, with no token: set [api] \
+             token (or VIOLA_TOKEN), listen on 127.0.0.1, or pass --api-insecure"
+        )
+    })
 }
 
 /// Binds `addr` and serves [`router`] on a spawned task. Returns the bound address (useful
@@ -148,14 +189,13 @@ pub async fn serve(
     cfg: ApiConfig,
     extra: Vec<Router>,
 ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), std::io::Error> {
+    if let Some(why) = refusal(addr, &cfg) {
+        return Err(std::io::Error::new(std::io::ErrorKind::PermissionDenied, why));
+    }
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let app = router(ctl, &cfg, extra);
-    let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!("REST API on {local} stopped: {e}");
-        }
-    });
+    let task = tokio::spawn(server::serve(listener, app, cfg.server));
     tracing::info!("REST API on http://{local}");
     Ok((local, task))
 }

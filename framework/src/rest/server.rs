@@ -1,0 +1,83 @@
+//! The REST API's accept loop: what `axum::serve` does, plus the limits a listener that
+//! anyone on the network can reach needs.
+//!
+//! - an accept error (EMFILE when the process runs out of descriptors, a connection reset
+//!   before it was accepted) is logged and retried after a short backoff, never the end of
+//!   the server;
+//! - at most [`ServerLimits::max_connections`] connections at once; beyond that a new
+//!   connection is closed at once (its descriptor is not held);
+//! - a client must send a request's headers within [`ServerLimits::header_read_timeout`],
+//!   also on a kept-alive connection between requests, or the connection is closed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+/// Connection limits of the REST listener (`[api]` in the config file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerLimits {
+    pub max_connections: usize,
+    pub header_read_timeout: Duration,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits {
+            max_connections: 512,
+            header_read_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Backoff after an accept error: starts small, doubles, stays under a second.
+const ACCEPT_BACKOFF: (Duration, Duration) = (Duration::from_millis(5), Duration::from_millis(800));
+
+/// Serves `app` on `listener` until the task is aborted.
+pub(crate) async fn serve(listener: TcpListener, app: Router, limits: ServerLimits) {
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let mut backoff = ACCEPT_BACKOFF.0;
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => {
+                backoff = ACCEPT_BACKOFF.0;
+                accepted
+            }
+            Err(e) => {
+                tracing::warn!("REST API: accept failed ({e}); retrying in {backoff:?}");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(ACCEPT_BACKOFF.1);
+                continue;
+            }
+        };
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            tracing::warn!(
+                %peer,
+                "REST API: {} connections open, closing a new one",
+                limits.max_connections
+            );
+            drop(stream);
+            continue;
+        };
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let mut builder = auto::Builder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_read_timeout);
+            if let Err(e) = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .await
+            {
+                tracing::debug!(%peer, "REST API connection ended: {e}");
+            }
+            drop(slot);
+        });
+    }
+}
