@@ -9,7 +9,7 @@ use viola_flow_state::{
     RestoreOptions, SavedFlow,
 };
 use viola_framework::rest::{ApiConfig, RestRoutes};
-use viola_framework::testing::{FakeFlowTable, Harness};
+use viola_framework::testing::{FlowTable, Harness};
 use viola_framework::{App, Controller};
 
 fn harness() -> (Harness, Arc<FlowStateApp>) {
@@ -71,10 +71,9 @@ fn install(ctl: &Controller, dpid: u64, mods: &[FlowMod]) {
 }
 
 /// The table as a sorted list of normalised flows (what "same table" means).
-fn flows_of(t: &FakeFlowTable) -> Vec<SavedFlow> {
+fn flows_of(t: &FlowTable) -> Vec<SavedFlow> {
     let mut v: Vec<SavedFlow> = t
-        .entries()
-        .iter()
+        .flows()
         .map(|e| {
             SavedFlow {
                 table_id: e.table_id,
