@@ -141,7 +141,13 @@ async fn save_clear_restore_gives_the_same_tables() {
     assert_eq!(report.switches[0].batches, 3); // 5 flows, 2 per batch
     assert!(report.switches.iter().all(|s| s.mismatches.is_empty()));
     assert_eq!(table(&h, 1), before1);
-    assert_eq!(table(&h, 2), before2);
+    // OpenFlow 1.0 flow stats have no flags field: a 1.0 switch cannot report them, so
+    // they are not saved (the harness answers stats through the 1.0 wire form).
+    let unflagged2: Vec<SavedFlow> = before2
+        .into_iter()
+        .map(|f| SavedFlow { flags: 0, ..f })
+        .collect();
+    assert_eq!(table(&h, 2), unflagged2);
     // Replace mode: one delete-all first, then one add per flow.
     let sent = h.sent(1);
     let first = sent[0].flow_mod().expect("a flow mod first");
