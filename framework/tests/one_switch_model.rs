@@ -19,7 +19,8 @@ impl App for Installs {
     }
     fn handle(&self, event: &Event<'_>, cx: &mut Context<'_>) -> Verdict {
         if let Event::SwitchUp(info) = event {
-            cx.send(info.dpid, &self.0).expect("send to a connected switch");
+            cx.send(info.dpid, &self.0)
+                .expect("send to a connected switch");
         }
         Verdict::Continue
     }

@@ -51,7 +51,10 @@ fn rule() -> impl Strategy<Value = Match> {
                 ));
             }
             if let Some((v, m)) = ip {
-                f.push(OxmField::Ipv4Dst(Ipv4Addr::from(v), Some(Ipv4Addr::from(m))));
+                f.push(OxmField::Ipv4Dst(
+                    Ipv4Addr::from(v),
+                    Some(Ipv4Addr::from(m)),
+                ));
             }
             if let Some(t) = tcp {
                 f.push(OxmField::TcpDst(t));

@@ -64,7 +64,9 @@ fn host_move_removes_old_rules_and_traffic_follows() {
             .table(old_dpid)
             .unwrap()
             .flows()
-            .filter(|e| e.cookie == viola_l2_learning::COOKIE && e.output_ports().contains(&old_port))
+            .filter(|e| {
+                e.cookie == viola_l2_learning::COOKIE && e.output_ports().contains(&old_port)
+            })
             .count();
         assert_eq!(stale, 0, "{version:?}: rules to the old attachment remain");
         // h3 reaches h1 at its new place, once.

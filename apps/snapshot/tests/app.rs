@@ -47,7 +47,10 @@ async fn gate_rules_on_registration_and_on_switch_up_beat_other_apps() {
         let l2 = openflow::FlowMod::add(openflow::Match::new().eth_dst(mac(2)))
             .priority(100)
             .actions(vec![openflow::Action::output(2)]);
-        assert_eq!(net.h.with_switch(1, |s| s.table.flow_mod(&l2)), Some(Ok(vec![])));
+        assert_eq!(
+            net.h.with_switch(1, |s| s.table.flow_mod(&l2)),
+            Some(Ok(vec![]))
+        );
         assert_eq!(
             net.h.forward_packet(1, 1, &ping(1, 2, 1)),
             vec![port::CONTROLLER]

@@ -14,9 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use openflow::{
-    ErrorMsg, Message, Neutral, StatsReply, StatsReplyBody, StatsRequest, SwitchDesc,
-};
+use openflow::{ErrorMsg, Message, Neutral, StatsReply, StatsReplyBody, StatsRequest, SwitchDesc};
 use tokio::sync::mpsc;
 use viola_sim::{FlowTable, OfError, PortFlags};
 

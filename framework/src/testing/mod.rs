@@ -46,10 +46,10 @@ use openflow::{
 use tokio::sync::{mpsc, Notify};
 
 pub use fake_switch::FakeSwitch;
+pub use scripted::{ScriptedSwitch, RECV_TIMEOUT};
 /// The flow table model of the fake switches (the simulated switch's), re-exported so
 /// tests can name what [`Harness::table`] returns.
 pub use viola_sim::{FlowEntry, FlowTable};
-pub use scripted::{ScriptedSwitch, RECV_TIMEOUT};
 
 use crate::controller::{Backend, Published, SwitchEntry};
 use crate::dispatch::dispatch;
