@@ -70,3 +70,30 @@ fn a_field_the_packet_lacks_fails_in_both() {
     assert!(h.forward_packet(1, 1, &frame()).is_empty());
     assert!(sim.apply(1, &frame()).is_empty()); // 1.3 miss: dropped
 }
+
+/// The table's verdict on a message reaches the app as a real switch's would: the next
+/// barrier fails with the error (here a missing OpenFlow 1.3 match prerequisite).
+#[tokio::test]
+async fn a_refused_flow_mod_fails_the_next_barrier() {
+    let mut h = Harness::new(vec![]);
+    h.add_switch(1, Version::V1_3, &[1, 2]);
+    let ctl = h.controller();
+    let no_prereq = FlowMod::add(Match::new().tcp_dst(80)).actions(vec![Action::output(2)]);
+    ctl.send(1, &no_prereq).expect("queued");
+    let err = ctl
+        .barrier(1)
+        .await
+        .expect_err("the switch refused the flow");
+    match err {
+        viola_framework::RequestError::Switch(e) => assert_eq!(
+            (e.err_type, e.code),
+            (
+                openflow::error::error_type::BAD_MATCH,
+                openflow::error::bad_match::BAD_PREREQ
+            )
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(ctl.barrier(1).await, Ok(()), "reported once");
+    assert!(h.table(1).is_some_and(|t| t.is_empty()));
+}
