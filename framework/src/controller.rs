@@ -13,19 +13,14 @@ use crate::driver::Command;
 use crate::events::ControllerEvent;
 use crate::pipeline::Handler;
 use crate::settings::Settings;
-use crate::testing::FakeSwitch;
 use crate::{App, Dpid, RequestError, SendError, SwitchInfo};
 
-/// How commands reach a switch.
+/// How commands reach a switch: the bounded queue its connection task (or, in tests, the
+/// harness's fake switch) drains, and a way to close it.
 #[derive(Clone)]
-pub(crate) enum Backend {
-    /// A connection task: a bounded queue and a way to close it.
-    Task {
-        tx: mpsc::Sender<Command>,
-        close: Arc<Notify>,
-    },
-    /// A fake switch of [`crate::testing`], answered in place.
-    Fake(Arc<Mutex<FakeSwitch>>),
+pub(crate) struct Backend {
+    pub tx: mpsc::Sender<Command>,
+    pub close: Arc<Notify>,
 }
 
 /// A registered switch.
@@ -188,16 +183,13 @@ impl Controller {
     }
 
     fn send_on(dpid: Dpid, backend: Backend, msg: Message) -> Result<(), SendError> {
-        match backend {
-            Backend::Task { tx, .. } => tx.try_send(Command::Send(msg)).map_err(|e| match e {
+        backend
+            .tx
+            .try_send(Command::Send(msg))
+            .map_err(|e| match e {
                 mpsc::error::TrySendError::Full(_) => SendError::QueueFull(dpid),
                 mpsc::error::TrySendError::Closed(_) => SendError::NotConnected(dpid),
-            }),
-            Backend::Fake(f) => {
-                crate::testing::lock(&f).receive(msg);
-                Ok(())
-            }
-        }
+            })
     }
 
     /// Stats/multipart request; all parts reassembled; fails on OFPT_ERROR, timeout or
@@ -209,35 +201,29 @@ impl Controller {
     ) -> Result<Vec<StatsReply>, RequestError> {
         let (v, backend) = self.entry(dpid).ok_or(RequestError::NotConnected(dpid))?;
         let msg = req.to_message(v)?;
-        match backend {
-            Backend::Task { tx, .. } => {
-                let (reply, rx) = oneshot::channel();
-                tx.send(Command::Request { msg, reply })
-                    .await
-                    .map_err(|_| RequestError::Disconnected)?;
-                let parts = rx.await.map_err(|_| RequestError::Disconnected)??;
-                Ok(parts.iter().filter_map(Message::stats_reply).collect())
-            }
-            Backend::Fake(f) => crate::testing::lock(&f).answer(req),
-        }
+        let (reply, rx) = oneshot::channel();
+        backend
+            .tx
+            .send(Command::Request { msg, reply })
+            .await
+            .map_err(|_| RequestError::Disconnected)?;
+        let parts = rx.await.map_err(|_| RequestError::Disconnected)??;
+        Ok(parts.iter().filter_map(Message::stats_reply).collect())
     }
 
     /// Barrier: resolves when the switch has processed everything sent before; any
     /// OFPT_ERROR caused by those messages is returned as [`RequestError::Switch`].
     pub async fn barrier(&self, dpid: Dpid) -> Result<(), RequestError> {
         let (_, backend) = self.entry(dpid).ok_or(RequestError::NotConnected(dpid))?;
-        match backend {
-            Backend::Task { tx, .. } => {
-                let (reply, rx) = oneshot::channel();
-                tx.send(Command::Barrier { reply })
-                    .await
-                    .map_err(|_| RequestError::Disconnected)?;
-                rx.await
-                    .map_err(|_| RequestError::Disconnected)?
-                    .map(|_| ())
-            }
-            Backend::Fake(f) => crate::testing::lock(&f).barrier(),
-        }
+        let (reply, rx) = oneshot::channel();
+        backend
+            .tx
+            .send(Command::Barrier { reply })
+            .await
+            .map_err(|_| RequestError::Disconnected)?;
+        rx.await
+            .map_err(|_| RequestError::Disconnected)?
+            .map(|_| ())
     }
 
     /// Delivers a typed event (as [`crate::Event::App`]) to every app, from the controller's
@@ -285,11 +271,11 @@ impl Controller {
     /// Closes the connection of a switch (it may reconnect).
     pub fn disconnect(&self, dpid: Dpid) -> bool {
         match self.entry(dpid) {
-            Some((_, Backend::Task { close, .. })) => {
-                close.notify_one();
+            Some((_, backend)) => {
+                backend.close.notify_one();
                 true
             }
-            _ => false,
+            None => false,
         }
     }
 }

@@ -6,24 +6,29 @@ use std::time::Instant;
 use prometheus::IntCounter;
 
 use crate::connection::Counts;
-use openflow::MessageKind;
 use crate::context::LocalSwitch;
 use crate::controller::Published;
-use crate::{Context, Controller, Event};
+use crate::{Context, Controller, Event, Verdict};
+use openflow::MessageKind;
 
 /// Runs `event` through the pipeline, then every event published meanwhile (as
-/// [`Event::App`]), for a bounded number of rounds. `scratch` is reused between calls.
+/// [`Event::App`]), for at most `max_publish_rounds` rounds (then the rest is dropped with
+/// a warning: apps publishing in a loop). `scratch` is reused between calls. Returns the
+/// pipeline's verdict on `event` itself.
+///
+/// The one delivery path: the switch tasks, the publish task and the test harness
+/// (`testing::Harness`) all deliver through it.
 pub(crate) fn dispatch(
     ctl: &Controller,
     event: &Event<'_>,
     now: Instant,
     mut local: Option<&mut dyn LocalSwitch>,
     scratch: &mut Vec<Published>,
-) {
-    {
+) -> Verdict {
+    let verdict = {
         let mut cx = Context::new(ctl, now, reborrow(&mut local), scratch);
-        ctl.pipeline().handle(event, &mut cx);
-    }
+        ctl.pipeline().handle(event, &mut cx)
+    };
     let mut rounds = 0;
     while !scratch.is_empty() {
         rounds += 1;
@@ -42,6 +47,7 @@ pub(crate) fn dispatch(
             ctl.pipeline().handle(&ev, &mut cx);
         }
     }
+    verdict
 }
 
 /// Reborrows the local switch for one context (shortening the trait object's lifetime).

@@ -229,7 +229,7 @@ impl SwitchTask {
                     let entry = SwitchEntry {
                         info: info.clone(),
                         conn_id: self.conn_id,
-                        backend: Backend::Task {
+                        backend: Backend {
                             tx: self.tx.clone(),
                             close: self.close.clone(),
                         },
@@ -244,9 +244,7 @@ impl SwitchTask {
                         // Same dpid on a new connection: the new one wins (see docs).
                         tracing::warn!(dpid = %crate::app::dpid_hex(dpid), old = %old.info.addr, new = %self.addr,
                             "second connection for a datapath id: replacing the old one");
-                        if let Backend::Task { close, .. } = &old.backend {
-                            close.notify_one();
-                        }
+                        old.backend.close.notify_one();
                         self.run(&Event::SwitchDown(dpid), conn, now);
                         self.ctl.emit_event(ControllerEvent::SwitchDown { dpid });
                     }

@@ -17,6 +17,7 @@ pub mod pipeline;
 pub mod rest;
 mod runtime;
 mod settings;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod tls;
 

@@ -36,6 +36,7 @@ pub mod header;
 pub mod hello;
 pub mod instruction;
 mod mac;
+pub mod match_algebra;
 pub mod message;
 pub mod neutral;
 pub mod oxm;

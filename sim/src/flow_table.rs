@@ -34,7 +34,6 @@ use openflow::{
 
 use super::errors::{self, fm13, OfError};
 use super::group::Group;
-use super::matching;
 
 /// `ofp_flow_removed_reason`.
 pub mod removed_reason {
@@ -173,8 +172,8 @@ impl Selector<'_> {
             && (self.out_port == port::ANY || f.outputs_to(self.out_port))
             && (self.out_group == GROUP_ANY || f.uses_group(self.out_group))
             && match self.strict {
-                Some(p) => f.priority == p && matching::same(self.match_, &f.match_),
-                None => matching::covers(self.match_, &f.match_),
+                Some(p) => f.priority == p && self.match_.same_as(&f.match_),
+                None => self.match_.covers(&f.match_),
             }
     }
 }
@@ -388,14 +387,14 @@ impl FlowTable {
             && table
                 .flows
                 .iter()
-                .any(|f| f.priority == fm.priority && matching::overlap(&f.match_, &fm.match_))
+                .any(|f| f.priority == fm.priority && f.match_.overlaps(&fm.match_))
         {
             return Err(OfError::flow_mod_failed(v, fm13::OVERLAP));
         }
         // An identical flow (same match and priority) is replaced, counters included.
         table
             .flows
-            .retain(|f| !(f.priority == fm.priority && matching::same(&f.match_, &fm.match_)));
+            .retain(|f| !(f.priority == fm.priority && f.match_.same_as(&fm.match_)));
         let entry = FlowEntry {
             table_id,
             priority: fm.priority,

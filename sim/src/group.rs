@@ -5,6 +5,11 @@ use openflow::{Action, FlowRemoved};
 use super::errors::{group_mod_failed, OfError};
 use super::flow_table::{removed_reason, FlowTable};
 
+/// `OFPGMFC_BAD_TYPE`.
+const BAD_TYPE: u16 = 0x000a;
+/// `OFPGMFC_BAD_COMMAND`.
+const BAD_COMMAND: u16 = 0x000b;
+
 /// `OFPG_ALL`: every group (delete).
 pub const GROUP_ALL: u32 = 0xffff_fffc;
 
@@ -71,6 +76,32 @@ pub struct Group {
 }
 
 impl FlowTable {
+    /// Applies a GROUP_MOD as it came from the wire (1.3): an unknown command or group
+    /// type is the error a switch answers.
+    pub fn group_mod_message(
+        &mut self,
+        g: &openflow::v13::GroupMod,
+    ) -> Result<Vec<FlowRemoved>, OfError> {
+        let command = match g.command {
+            0 => GroupCommand::Add,
+            1 => GroupCommand::Modify,
+            2 => GroupCommand::Delete,
+            _ => return Err(OfError::new(group_mod_failed::TYPE, BAD_COMMAND)),
+        };
+        let group_type = GroupType::from_wire(g.group_type)
+            .ok_or(OfError::new(group_mod_failed::TYPE, BAD_TYPE))?;
+        let buckets = g
+            .buckets
+            .iter()
+            .map(|b| Bucket {
+                weight: b.weight,
+                watch_port: b.watch_port,
+                actions: b.actions.clone(),
+            })
+            .collect();
+        self.group_mod(command, g.group_id, group_type, buckets)
+    }
+
     /// Applies a GROUP_MOD (1.3). Deleting a group deletes the flows that use it.
     pub fn group_mod(
         &mut self,

@@ -18,7 +18,7 @@ pub mod errors;
 mod flow_table;
 pub mod frame;
 pub mod group;
-pub mod matching;
+mod lookup;
 mod pipeline;
 
 pub use clock::Clock;

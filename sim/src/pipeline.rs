@@ -9,7 +9,6 @@ use openflow::{packet_in_reason, port, Action, Instruction, Version};
 use super::flow_table::FlowTable;
 use super::frame;
 use super::group::GroupType;
-use super::matching;
 
 /// Where a processed packet goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,7 +151,7 @@ impl FlowTable {
             let Some(f) = table
                 .flows
                 .iter_mut()
-                .find(|f| matching::packet_matches(&f.match_, &fields))
+                .find(|f| f.match_.matches_packet(&fields))
             else {
                 if !v13 {
                     out.push(Output::Controller {

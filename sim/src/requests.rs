@@ -10,7 +10,6 @@ use openflow::{
 use super::core::{Effects, SwitchCore};
 use super::errors::OfError;
 use super::flow_table::PortFlags;
-use super::group::{Bucket, GroupCommand, GroupType};
 
 /// Flow entries per part of a multipart flow stats reply.
 const FLOWS_PER_PART: usize = 64;
@@ -92,46 +91,14 @@ impl SwitchCore {
     pub(super) fn on_other(&mut self, xid: u32, msg: &Message, raw: &[u8], fx: &mut Effects) {
         use openflow::v13::Message as M13;
         match msg {
-            Message::V13(M13::GroupMod(g)) => {
-                let command = match g.command {
-                    0 => GroupCommand::Add,
-                    1 => GroupCommand::Modify,
-                    2 => GroupCommand::Delete,
-                    _ => {
-                        return self.send_error(
-                            fx,
-                            xid,
-                            OfError::new(super::errors::group_mod_failed::TYPE, 0x000b),
-                            raw,
-                        )
+            Message::V13(M13::GroupMod(g)) => match self.table.group_mod_message(g) {
+                Ok(removed) => {
+                    for r in removed {
+                        self.send(fx, 0, &r);
                     }
-                };
-                let Some(gt) = GroupType::from_wire(g.group_type) else {
-                    return self.send_error(
-                        fx,
-                        xid,
-                        OfError::new(super::errors::group_mod_failed::TYPE, 0x000a),
-                        raw,
-                    );
-                };
-                let buckets = g
-                    .buckets
-                    .iter()
-                    .map(|b| Bucket {
-                        weight: b.weight,
-                        watch_port: b.watch_port,
-                        actions: b.actions.clone(),
-                    })
-                    .collect();
-                match self.table.group_mod(command, g.group_id, gt, buckets) {
-                    Ok(removed) => {
-                        for r in removed {
-                            self.send(fx, 0, &r);
-                        }
-                    }
-                    Err(e) => self.send_error(fx, xid, e, raw),
                 }
-            }
+                Err(e) => self.send_error(fx, xid, e, raw),
+            },
             Message::V13(M13::PortMod(pm)) => self.port_mod(pm.port_no, pm.config, pm.mask, fx),
             Message::V10(openflow::v10::Message::PortMod(pm)) => {
                 self.port_mod(port::from_v10(pm.port_no), pm.config, pm.mask, fx)

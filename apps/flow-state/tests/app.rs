@@ -9,7 +9,7 @@ use viola_flow_state::{
     RestoreOptions, SavedFlow,
 };
 use viola_framework::rest::{ApiConfig, RestRoutes};
-use viola_framework::testing::{FakeFlowTable, Harness};
+use viola_framework::testing::{FlowTable, Harness};
 use viola_framework::{App, Controller};
 
 fn harness() -> (Harness, Arc<FlowStateApp>) {
@@ -71,10 +71,9 @@ fn install(ctl: &Controller, dpid: u64, mods: &[FlowMod]) {
 }
 
 /// The table as a sorted list of normalised flows (what "same table" means).
-fn flows_of(t: &FakeFlowTable) -> Vec<SavedFlow> {
+fn flows_of(t: &FlowTable) -> Vec<SavedFlow> {
     let mut v: Vec<SavedFlow> = t
-        .entries()
-        .iter()
+        .flows()
         .map(|e| {
             SavedFlow {
                 table_id: e.table_id,
@@ -142,7 +141,13 @@ async fn save_clear_restore_gives_the_same_tables() {
     assert_eq!(report.switches[0].batches, 3); // 5 flows, 2 per batch
     assert!(report.switches.iter().all(|s| s.mismatches.is_empty()));
     assert_eq!(table(&h, 1), before1);
-    assert_eq!(table(&h, 2), before2);
+    // OpenFlow 1.0 flow stats have no flags field: a 1.0 switch cannot report them, so
+    // they are not saved (the harness answers stats through the 1.0 wire form).
+    let unflagged2: Vec<SavedFlow> = before2
+        .into_iter()
+        .map(|f| SavedFlow { flags: 0, ..f })
+        .collect();
+    assert_eq!(table(&h, 2), unflagged2);
     // Replace mode: one delete-all first, then one add per flow.
     let sent = h.sent(1);
     let first = sent[0].flow_mod().expect("a flow mod first");

@@ -63,9 +63,10 @@ fn host_move_removes_old_rules_and_traffic_follows() {
             .h
             .table(old_dpid)
             .unwrap()
-            .entries()
-            .iter()
-            .filter(|e| e.cookie == viola_l2_learning::COOKIE && e.outputs().contains(&old_port))
+            .flows()
+            .filter(|e| {
+                e.cookie == viola_l2_learning::COOKIE && e.output_ports().contains(&old_port)
+            })
             .count();
         assert_eq!(stale, 0, "{version:?}: rules to the old attachment remain");
         // h3 reaches h1 at its new place, once.
@@ -218,7 +219,7 @@ fn path_mode_installs_the_whole_path_on_the_first_packet() {
             .in_port(0)
             .eth_src(common::mac(1))
             .eth_dst(common::mac(4));
-        let has = net.h.table(s.dpid).unwrap().entries().iter().any(|e| {
+        let has = net.h.table(s.dpid).unwrap().flows().any(|e| {
             e.cookie == viola_l2_learning::COOKIE
                 && e.match_.get(m.fields()[1].id()) == m.fields().get(1)
         });

@@ -8,22 +8,20 @@ use common::{mac, outputs, ping, seq_of, Net};
 use openflow::packet::build;
 use openflow::{port, FlowModCommand, Version};
 use viola_framework::metrics::metrics;
-use viola_framework::testing::FakeFlowTable;
+use viola_framework::testing::FlowTable;
 use viola_framework::Verdict;
 use viola_snapshot::gate::{self, KIND_DEFAULT, KIND_PAIR};
 use viola_snapshot::{Limits, Policy, SnapshotError};
 
-fn default_rules(t: &FakeFlowTable) -> Vec<(u32, u64)> {
-    t.entries()
-        .iter()
+fn default_rules(t: &FlowTable) -> Vec<(u32, u64)> {
+    t.flows()
         .filter(|e| gate::parse_cookie(e.cookie).is_some_and(|(_, _, k)| k == KIND_DEFAULT))
         .map(|e| (e.match_.in_port_value().unwrap_or(0), e.cookie))
         .collect()
 }
 
-fn pair_rules(t: &FakeFlowTable) -> usize {
-    t.entries()
-        .iter()
+fn pair_rules(t: &FlowTable) -> usize {
+    t.flows()
         .filter(|e| gate::parse_cookie(e.cookie).is_some_and(|(_, _, k)| k == KIND_PAIR))
         .count()
 }
@@ -49,7 +47,10 @@ async fn gate_rules_on_registration_and_on_switch_up_beat_other_apps() {
         let l2 = openflow::FlowMod::add(openflow::Match::new().eth_dst(mac(2)))
             .priority(100)
             .actions(vec![openflow::Action::output(2)]);
-        net.h.with_switch(1, |s| s.table.apply(&l2));
+        assert_eq!(
+            net.h.with_switch(1, |s| s.table.flow_mod(&l2)),
+            Some(Ok(vec![]))
+        );
         assert_eq!(
             net.h.forward_packet(1, 1, &ping(1, 2, 1)),
             vec![port::CONTROLLER]
@@ -57,7 +58,9 @@ async fn gate_rules_on_registration_and_on_switch_up_beat_other_apps() {
         // ... but it still serves non-member ports.
         assert_eq!(net.h.forward_packet(1, 4, &ping(4, 2, 1)), vec![2]);
         // Whole packets come to the controller.
-        let e = t1.lookup_packet(1, &ping(1, 2, 1)).unwrap();
+        let e = t1
+            .lookup(0, &openflow::packet::flow_match(1, &ping(1, 2, 1)))
+            .unwrap();
         assert!(
             e.instructions
                 .iter()
@@ -384,7 +387,9 @@ async fn abort_releases_or_drops_and_restores_forwarding() {
         net.send_from(1, ping(1, 3, 2));
         // Someone deleted a gate rule meanwhile: abort puts it back.
         net.h.with_switch(1, |s| {
-            s.table.apply(&gate::delete_default(net.app.config(), 2))
+            s.table
+                .flow_mod(&gate::delete_default(net.app.config(), 2))
+                .unwrap()
         });
         net.clear();
         let r = net.app.abort(&net.ctl, name, release).await.unwrap();

@@ -1,9 +1,15 @@
 //! Test support: drive apps without sockets.
 //!
-//! [`Harness`] owns a [`Controller`] whose switches are fakes: what apps send is recorded,
-//! FLOW_MODs are applied to a [`FakeFlowTable`] per switch, stats requests are answered
-//! from it and barriers succeed (or fail with an error you queue). Events are delivered
-//! synchronously through the same pipeline (layers included) the runtime uses.
+//! [`Harness`] owns a [`Controller`] whose switches are fakes ([`FakeSwitch`]): the
+//! controller queues commands for them as for real connections; what apps send is
+//! recorded, FLOW_MODs and GROUP_MODs are applied to the simulated switch's flow table
+//! (`viola_sim::FlowTable`, the same model the simulated networks run), stats requests are
+//! answered from it and barriers succeed (or fail with the error a message caused, or one
+//! you queue). Events are delivered synchronously through the runtime's own delivery
+//! function (pipeline, layers, published app events and their cap on rounds).
+//!
+//! Compiled with the `testing` feature: enable it in the `[dev-dependencies]` of a crate
+//! whose tests use it.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -24,87 +30,33 @@
 //! assert_eq!(app.0.load(std::sync::atomic::Ordering::Relaxed), 1); // SwitchUp
 //! ```
 
-mod flow_table;
+mod fake_switch;
 pub mod frames;
 mod scripted;
 
-use std::collections::VecDeque;
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use openflow::{
-    ErrorMsg, FlowMod, MacAddr, Match, Message, PacketIn, PacketOut, PortInfo, PortStatus,
-    StatsReply, StatsReplyBody, StatsRequest, SwitchDesc, Version,
+    FlowMod, MacAddr, Match, Message, PacketIn, PacketOut, PortInfo, PortStatus, Version,
 };
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
-pub use flow_table::{covers, matches, FakeFlowTable, FlowEntry};
+pub use fake_switch::FakeSwitch;
 pub use scripted::{ScriptedSwitch, RECV_TIMEOUT};
+/// The flow table model of the fake switches (the simulated switch's), re-exported so
+/// tests can name what [`Harness::table`] returns.
+pub use viola_sim::{FlowEntry, FlowTable};
 
 use crate::controller::{Backend, Published, SwitchEntry};
 use crate::dispatch::dispatch;
 use crate::pipeline::Pipeline;
 use crate::settings::Settings;
-use crate::{App, Controller, Dpid, Event, RequestError, SwitchInfo, Verdict};
-
-/// A fake switch: records messages, keeps a flow table, answers requests.
-#[derive(Debug)]
-pub struct FakeSwitch {
-    pub info: SwitchInfo,
-    /// Every message apps sent to this switch, in order.
-    pub sent: Vec<Message>,
-    pub table: FakeFlowTable,
-    /// Errors the next barriers fail with (one per barrier), to test error paths.
-    pub barrier_errors: VecDeque<ErrorMsg>,
-    /// When set, every stats request fails with this.
-    pub request_error: Option<RequestError>,
-}
-
-impl FakeSwitch {
-    pub(crate) fn receive(&mut self, msg: Message) {
-        if let Some(fm) = msg.flow_mod() {
-            self.table.apply(&fm);
-        }
-        self.sent.push(msg);
-    }
-
-    pub(crate) fn answer(&mut self, req: &StatsRequest) -> Result<Vec<StatsReply>, RequestError> {
-        if let Some(e) = &self.request_error {
-            return Err(e.clone());
-        }
-        let body = match req {
-            StatsRequest::Desc => StatsReplyBody::Desc(SwitchDesc {
-                mfr_desc: "Viola".into(),
-                hw_desc: "fake switch".into(),
-                sw_desc: "viola-framework testing".into(),
-                serial_num: String::new(),
-                dp_desc: format!("fake {}", crate::app::dpid_hex(self.info.dpid)),
-            }),
-            StatsRequest::Flow(r) => StatsReplyBody::Flow(self.table.stats(r)),
-            StatsRequest::Aggregate(r) => StatsReplyBody::Aggregate {
-                packet_count: 0,
-                byte_count: 0,
-                flow_count: self.table.stats(r).len() as u32,
-            },
-            StatsRequest::PortDesc => StatsReplyBody::PortDesc(self.info.ports.clone()),
-            _ => StatsReplyBody::Other { stats_type: 0xffff },
-        };
-        Ok(vec![StatsReply { more: false, body }])
-    }
-
-    pub(crate) fn barrier(&mut self) -> Result<(), RequestError> {
-        match self.barrier_errors.pop_front() {
-            Some(e) => Err(RequestError::Switch(e)),
-            None => Ok(()),
-        }
-    }
-}
-
-pub(crate) fn lock(m: &Mutex<FakeSwitch>) -> MutexGuard<'_, FakeSwitch> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
+use crate::{App, Controller, Dpid, Event, SwitchInfo, Verdict};
+use fake_switch::{lock, spawn_drainer};
 
 /// A port as the fakes describe it: `port_no`, MAC `02:00:00:00:DD:PP`, name `s{dpid}-eth{n}`.
 pub fn fake_port(dpid: Dpid, port_no: u32) -> PortInfo {
@@ -123,12 +75,15 @@ pub fn fake_port(dpid: Dpid, port_no: u32) -> PortInfo {
     }
 }
 
-/// Drives apps through the runtime's pipeline against fake switches (see module docs).
+/// Drives apps through the runtime's delivery path against fake switches (see module
+/// docs).
 pub struct Harness {
     ctl: Controller,
+    started: Instant,
     now: Instant,
     scratch: Vec<Published>,
     publish_rx: Option<mpsc::UnboundedReceiver<Published>>,
+    switches: HashMap<Dpid, Arc<Mutex<FakeSwitch>>>,
 }
 
 impl Harness {
@@ -143,11 +98,14 @@ impl Harness {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();
+        let now = Instant::now();
         Harness {
             ctl,
-            now: Instant::now(),
+            started: now,
+            now,
             scratch: Vec::new(),
             publish_rx,
+            switches: HashMap::new(),
         }
     }
 
@@ -167,8 +125,14 @@ impl Harness {
         self.now
     }
 
+    /// Moves the clock on, the switches' table clocks with it (flow durations; nothing
+    /// expires by itself: see `viola_sim::FlowTable::expire`).
     pub fn advance(&mut self, d: Duration) {
         self.now += d;
+        let since_start = self.now.saturating_duration_since(self.started);
+        for s in self.switches.values() {
+            lock(s).table.set_now(since_start);
+        }
     }
 
     /// Connects a fake switch with these ports and delivers SwitchUp.
@@ -187,20 +151,21 @@ impl Harness {
         info
     }
 
-    /// Connects a fake switch described by `info` and delivers SwitchUp.
+    /// Connects a fake switch described by `info` and delivers SwitchUp. The controller
+    /// registers it as it registers a connection: a command queue (drained by the fake).
     pub fn add_switch_info(&mut self, info: SwitchInfo) -> Verdict {
-        let fake = FakeSwitch {
-            info: info.clone(),
-            sent: Vec::new(),
-            table: FakeFlowTable::new(info.version),
-            barrier_errors: VecDeque::new(),
-            request_error: None,
-        };
+        let (tx, rx) = mpsc::channel(self.ctl.settings().queue_len.max(1));
+        let fake = Arc::new(Mutex::new(FakeSwitch::new(info.clone(), rx)));
+        spawn_drainer(&fake);
+        self.switches.insert(info.dpid, fake);
         let conn_id = self.ctl.next_conn_id();
         self.ctl.register(SwitchEntry {
             info: info.clone(),
             conn_id,
-            backend: Backend::Fake(Arc::new(Mutex::new(fake))),
+            backend: Backend {
+                tx,
+                close: Arc::new(Notify::new()),
+            },
         });
         self.deliver(&Event::SwitchUp(&info))
     }
@@ -218,32 +183,36 @@ impl Harness {
         if let Some(c) = conn {
             self.ctl.unregister(dpid, c);
         }
+        self.switches.remove(&dpid);
         self.deliver(&Event::SwitchDown(dpid))
     }
 
-    /// Delivers any event through the pipeline, then the app events published meanwhile
-    /// (through the context or `Controller::publish`).
+    /// Delivers any event through the runtime's delivery path (pipeline, layers, app
+    /// events published through the context, with the runtime's cap on their rounds),
+    /// then the events published meanwhile through `Controller::publish`. What apps sent
+    /// reaches the fake switches before this returns.
     pub fn deliver(&mut self, event: &Event<'_>) -> Verdict {
-        let mut verdict = Verdict::Continue;
-        {
-            let mut cx = crate::Context::new(&self.ctl, self.now, None, &mut self.scratch);
-            if self.ctl.pipeline().handle(event, &mut cx) == Verdict::Stop {
-                verdict = Verdict::Stop;
-            }
-        }
-        // Context::publish leftovers and Controller::publish events.
-        let mut rounds = 0;
-        loop {
-            let mut batch = std::mem::take(&mut self.scratch);
-            if let Some(rx) = &mut self.publish_rx {
-                while let Ok(p) = rx.try_recv() {
-                    batch.push(p);
-                }
-            }
-            if batch.is_empty() || rounds > 64 {
+        // Commands queued outside a delivery (REST handlers, tasks) come first.
+        self.drain_switches();
+        let verdict = dispatch(&self.ctl, event, self.now, None, &mut self.scratch);
+        self.deliver_published();
+        self.drain_switches();
+        crate::layers::flush_thread();
+        verdict
+    }
+
+    /// Delivers what `Controller::publish` queued, as the runtime's publish task does,
+    /// for at most `max_publish_rounds` rounds (events published after that wait for the
+    /// next delivery, so apps publishing in a loop cannot hang a test).
+    fn deliver_published(&mut self) {
+        let Some(rx) = &mut self.publish_rx else {
+            return;
+        };
+        for _ in 0..self.ctl.settings().max_publish_rounds {
+            let batch: Vec<Published> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+            if batch.is_empty() {
                 break;
             }
-            rounds += 1;
             for p in &batch {
                 dispatch(
                     &self.ctl,
@@ -254,8 +223,12 @@ impl Harness {
                 );
             }
         }
-        crate::layers::flush_thread();
-        verdict
+    }
+
+    fn drain_switches(&self) {
+        for s in self.switches.values() {
+            lock(s).drain();
+        }
     }
 
     /// Delivers a PACKET_IN (reason NO_MATCH, no buffer, whole frame) from `in_port`.
@@ -286,24 +259,14 @@ impl Harness {
         })
     }
 
-    fn fake(&self, dpid: Dpid) -> Option<Arc<Mutex<FakeSwitch>>> {
-        match self
-            .ctl
-            .inner
-            .switches
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&dpid)
-            .map(|e| e.backend.clone())
-        {
-            Some(Backend::Fake(f)) => Some(f),
-            _ => None,
-        }
-    }
-
-    /// Runs `f` on a fake switch (`None` if not connected).
+    /// Runs `f` on a fake switch (`None` if not connected), after it handled everything
+    /// queued for it.
     pub fn with_switch<R>(&self, dpid: Dpid, f: impl FnOnce(&mut FakeSwitch) -> R) -> Option<R> {
-        self.fake(dpid).map(|s| f(&mut lock(&s)))
+        self.switches.get(&dpid).map(|s| {
+            let mut s = lock(s);
+            s.drain();
+            f(&mut s)
+        })
     }
 
     /// Messages apps sent to a switch so far.
@@ -334,21 +297,20 @@ impl Harness {
             .collect()
     }
 
-    /// A copy of the switch's flow table.
-    pub fn table(&self, dpid: Dpid) -> Option<FakeFlowTable> {
+    /// A copy of the switch's flow tables.
+    pub fn table(&self, dpid: Dpid) -> Option<FlowTable> {
         self.with_switch(dpid, |s| s.table.clone())
     }
 
-    /// Where the switch's flow table sends `frame` arriving on `in_port` (empty: dropped
-    /// or table miss).
+    /// The output ports of the entries `frame` arriving on `in_port` hits (see
+    /// `viola_sim::FlowTable::output_ports`; empty: dropped or a table miss).
     pub fn forward_packet(&self, dpid: Dpid, in_port: u32, frame: &[u8]) -> Vec<u32> {
-        self.with_switch(dpid, |s| s.table.forward_packet(in_port, frame))
-            .unwrap_or_default()
+        self.forward(dpid, &openflow::packet::flow_match(in_port, frame))
     }
 
-    /// Where the switch's flow table sends a packet with fields `pkt`.
+    /// The output ports of the entries a packet with header fields `pkt` hits.
     pub fn forward(&self, dpid: Dpid, pkt: &Match) -> Vec<u32> {
-        self.with_switch(dpid, |s| s.table.forward(pkt))
+        self.with_switch(dpid, |s| s.table.output_ports(pkt))
             .unwrap_or_default()
     }
 }

@@ -210,10 +210,10 @@ impl Net {
                 "storm: more than {MAX_STEPS} frames in flight"
             );
             let m = fields(in_port, &frame);
-            let hit = self.h.table(dpid).and_then(|t| t.lookup_in(0, &m).cloned());
+            let hit = self.h.table(dpid).and_then(|t| t.lookup(0, &m).cloned());
             match hit {
-                Some(e) if !e.outputs().contains(&port::CONTROLLER) => {
-                    for p in self.expand(dpid, in_port, e.outputs()) {
+                Some(e) if !e.output_ports().contains(&port::CONTROLLER) => {
+                    for p in self.expand(dpid, in_port, e.output_ports()) {
                         self.transmit(dpid, p, frame.clone(), &mut queue);
                     }
                 }
