@@ -122,7 +122,7 @@ mod tests {
     fn elements_outside_strings_only() {
         assert_eq!(json_elements(b"0"), 1);
         assert_eq!(json_elements(b"[0,0,0]"), 4);
-        assert_eq!(json_elements(br#"{"a":[1,2],"b":{}}"#), 5);
+        assert_eq!(json_elements(br#"{"a":[1,2],"b":{}}"#), 6);
         assert_eq!(json_elements(br#"["[,{", "a\"b,c"]"#), 3);
     }
 }

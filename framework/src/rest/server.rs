@@ -1,5 +1,5 @@
-//! The REST API's accept loop: what `axum::serve` does, plus the limits a listener that
-//! anyone on the network can reach needs.
+//! The REST API's accept loop: what `axum::serve` does (HTTP/1.1), plus the limits a
+//! listener that anyone on the network can reach needs.
 //!
 //! - an accept error (EMFILE when the process runs out of descriptors, a connection reset
 //!   before it was accepted) is logged and retried after a short backoff, never the end of
@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -66,14 +66,11 @@ pub(crate) async fn serve(listener: TcpListener, app: Router, limits: ServerLimi
         };
         let service = TowerToHyperService::new(app.clone());
         tokio::spawn(async move {
-            let mut builder = auto::Builder::new(TokioExecutor::new());
-            builder
-                .http1()
+            let connection = http1::Builder::new()
                 .timer(TokioTimer::new())
-                .header_read_timeout(limits.header_read_timeout);
-            if let Err(e) = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                .await
+                .header_read_timeout(limits.header_read_timeout)
+                .serve_connection(TokioIo::new(stream), service);
+            if let Err(e) = connection.await
             {
                 tracing::debug!(%peer, "REST API connection ended: {e}");
             }

@@ -50,7 +50,7 @@ async fn call_text(
     token: Option<&str>,
 ) -> (StatusCode, String) {
     let mut req = Request::builder().method(method).uri(uri);
-    if !body.is_empty() {
+    if method != "GET" {
         req = req.header(header::CONTENT_TYPE, "application/json");
     }
     if let Some(t) = token {
@@ -463,4 +463,102 @@ async fn serve_binds_and_answers_over_tcp() {
     assert!(out.starts_with("HTTP/1.1 200"), "{out}");
     assert!(out.contains(S1), "{out}");
     task.abort();
+}
+
+/// A request with an explicit (or no) Content-Type header.
+async fn call_with_type(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    body: Vec<u8>,
+    content_type: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(ct) = content_type {
+        req = req.header(header::CONTENT_TYPE, ct);
+    }
+    let resp = app
+        .clone()
+        .oneshot(req.body(Body::from(body)).expect("valid request"))
+        .await
+        .expect("router is infallible");
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn mutations_need_a_json_content_type() {
+    let h = harness();
+    let app = api(&h);
+    let uri = format!("/api/v1/switches/{S1}/flows");
+    for (method, ct) in [
+        ("POST", Some("text/plain")),
+        ("POST", Some("application/x-www-form-urlencoded")),
+        ("POST", None),
+        ("DELETE", None),
+    ] {
+        let (st, v) = call_with_type(&app, method, &uri, SPEC_BODY.into(), ct).await;
+        assert_error(st, &v, StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type: application/json");
+    }
+    assert!(h.sent(1).is_empty(), "nothing reached the switch");
+    let (st, _) = call_with_type(
+        &app,
+        "POST",
+        &uri,
+        SPEC_BODY.into(),
+        Some("application/json; charset=utf-8"),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    // Reads need no content type, and no CORS header is ever sent.
+    let resp = app
+        .clone()
+        .oneshot(
+            Request::builder()
+                .uri("/api/v1/switches")
+                .header(header::ORIGIN, "http://elsewhere.example")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("infallible");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+}
+
+#[tokio::test]
+async fn a_body_with_too_many_elements_is_refused_unparsed() {
+    let h = harness();
+    let cfg = ApiConfig {
+        json: super::JsonLimits { max_elements: 1000 },
+        ..ApiConfig::default()
+    };
+    let app = router(h.controller(), &cfg, vec![]);
+    let uri = format!("/api/v1/switches/{S1}/flows");
+    let mut big = b"[0".to_vec();
+    for _ in 0..5000 {
+        big.extend_from_slice(b",0");
+    }
+    big.push(b']');
+    let (st, v) = call_with_type(&app, "POST", &uri, big, Some("application/json")).await;
+    assert_error(st, &v, StatusCode::PAYLOAD_TOO_LARGE, "5002 elements");
+    assert!(h.sent(1).is_empty());
+}
+
+#[test]
+fn beyond_loopback_needs_a_token_or_insecure() {
+    let open: std::net::SocketAddr = "0.0.0.0:8080".parse().expect("addr");
+    let local: std::net::SocketAddr = "127.0.0.1:8080".parse().expect("addr");
+    let mut cfg = ApiConfig::default();
+    assert!(super::refusal(local, &cfg).is_none());
+    let why = super::refusal(open, &cfg).expect("refused");
+    assert!(why.contains("--api-insecure") && why.contains("token"), "{why}");
+    cfg.insecure = true;
+    assert!(super::refusal(open, &cfg).is_none());
+    cfg.insecure = false;
+    cfg.token = Some("t".into());
+    assert!(super::refusal(open, &cfg).is_none());
 }

@@ -30,7 +30,7 @@ pub fn request(
     let mut req = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: application/json\r\n"
     );
-    if body.is_some() {
+    if method != "GET" {
         req.push_str("Content-Type: application/json\r\n");
     }
     req.push_str(&format!("Content-Length: {}\r\n\r\n", payload.len()));

@@ -1,0 +1,135 @@
+//! The REST API of the real `viola run` binary against hostile clients: a browser-style
+//! `text/plain` POST, a 60 MiB JSON array, and an API address beyond loopback without a
+//! token.
+
+use std::net::{SocketAddr, TcpListener};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const VIOLA: &str = env!("CARGO_BIN_EXE_viola");
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// `viola run` with its OpenFlow listener on a free loopback port, killed on drop.
+struct Controller {
+    child: Child,
+    api: SocketAddr,
+}
+
+impl Controller {
+    async fn start() -> Controller {
+        let api: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+        let child = Command::new(VIOLA)
+            .args(["run", "--listen", "127.0.0.1:0", "--apps", "topology"])
+            .args(["--api", &api.to_string()])
+            .env_remove("VIOLA_TOKEN")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn viola run");
+        let c = Controller { child, api };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(r) = reqwest::get(c.url("/api/v1/switches")).await {
+                if r.status().is_success() {
+                    return c;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("viola run did not serve its API on {api}");
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.api)
+    }
+
+    /// Peak resident memory of the controller process (VmHWM), in KiB.
+    fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("read /proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM line")
+    }
+}
+
+impl Drop for Controller {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_browser_style_post_gets_415_and_changes_nothing() {
+    let c = Controller::start().await;
+    let http = reqwest::Client::new();
+    let r = http
+        .post(c.url("/api/v1/switches/1/flows"))
+        .header("content-type", "text/plain")
+        .body(r#"{"priority": 1, "match": {}, "actions": []}"#)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status().as_u16(), 415);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("application/json"), "{body}");
+}
+
+#[tokio::test]
+async fn a_60_mib_json_array_does_not_blow_memory() {
+    let c = Controller::start().await;
+    let before = c.peak_rss_kib();
+    // 30 million elements: parsed into JSON values this would take well over a gigabyte.
+    let n = 30 * 1024 * 1024;
+    let mut body = Vec::with_capacity(2 * n + 2);
+    body.push(b'[');
+    for i in 0..n {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.push(b'0');
+    }
+    body.push(b']');
+    assert!(body.len() > 60 * 1024 * 1024 - 16);
+    let r = reqwest::Client::new()
+        .post(c.url("/api/v1/switches/1/flows"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status().as_u16(), 413, "{:?}", r.text().await);
+    let after = c.peak_rss_kib();
+    eprintln!("controller peak RSS: {before} KiB before, {after} KiB after the 60 MiB body");
+    // The body itself is held once (60 MiB); nothing is built from it.
+    assert!(
+        after < before + 200 * 1024,
+        "peak RSS grew from {before} KiB to {after} KiB"
+    );
+    // Still serving.
+    let r = reqwest::get(c.url("/api/v1/switches")).await.expect("GET");
+    assert!(r.status().is_success());
+}
+
+#[test]
+fn an_api_beyond_loopback_without_a_token_is_refused_at_startup() {
+    let out = Command::new(VIOLA)
+        .args(["run", "--listen", "127.0.0.1:0", "--apps", "topology"])
+        .args(["--api", &format!("0.0.0.0:{}", free_port())])
+        .env_remove("VIOLA_TOKEN")
+        .output()
+        .expect("run viola");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(err.contains("--api-insecure") && err.contains("token"), "{err}");
+}
