@@ -95,6 +95,19 @@ impl Event<'_> {
             Event::App(_) => None,
         }
     }
+
+    /// The event's kind, for logs: `switch_up`, `packet_in`, … `app`.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Event::SwitchUp(_) => "switch_up",
+            Event::SwitchDown(_) => "switch_down",
+            Event::PacketIn { .. } => "packet_in",
+            Event::PortStatus { .. } => "port_status",
+            Event::FlowRemoved { .. } => "flow_removed",
+            Event::Error { .. } => "error",
+            Event::App(_) => "app",
+        }
+    }
 }
 
 /// A controller app. See the module docs for the threading model.

@@ -22,6 +22,9 @@
 //! queue_len = 4096
 //! packet_in_rate = 0                          # per switch and second; 0 = unlimited
 //! packet_in_burst = 0
+//! max_reply_bytes = 67108864                  # one multipart reply, all parts (wire bytes)
+//! max_ports = 4096                            # ports per switch (handshake + PORT_STATUS)
+//! duplicate_dpid = "replace"                  # or "refuse": a second claimant of a dpid
 //!
 //! [apps]
 //! enabled = ["topology", "l2-learning"]
@@ -101,6 +104,25 @@ pub struct OpenFlowSection {
     pub packet_in_rate: u32,
     /// Burst of the packet-in limit (default: one second's worth).
     pub packet_in_burst: u32,
+    /// Bytes one multipart reply may take, all parts together, before the request fails.
+    pub max_reply_bytes: usize,
+    /// Ports one switch may have; more (handshake or PORT_STATUS ADD) are ignored.
+    pub max_ports: usize,
+    /// What a second connection claiming a connected datapath id gets.
+    pub duplicate_dpid: DuplicateDpid,
+}
+
+/// `[openflow] duplicate_dpid`: a second connection that claims a connected datapath id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicateDpid {
+    /// The new connection takes the switch over; the old one is closed (a switch that
+    /// reconnects before its old connection timed out is served at once).
+    #[default]
+    Replace,
+    /// The new connection is closed; the one that holds the datapath id keeps it (a peer
+    /// cannot take a switch over by claiming its id).
+    Refuse,
 }
 
 impl Default for OpenFlowSection {
@@ -113,6 +135,9 @@ impl Default for OpenFlowSection {
             queue_len: 4096,
             packet_in_rate: 0,
             packet_in_burst: 0,
+            max_reply_bytes: 64 << 20,
+            max_ports: 4096,
+            duplicate_dpid: DuplicateDpid::Replace,
         }
     }
 }
@@ -192,6 +217,9 @@ impl Config {
         s.conn.request_timeout = secs(o.request_timeout, "request_timeout")?;
         s.conn.handshake_timeout = secs(o.handshake_timeout, "handshake_timeout")?;
         s.queue_len = o.queue_len.max(1);
+        s.conn.max_reply_bytes = o.max_reply_bytes.max(1);
+        s.conn.max_ports = o.max_ports.max(1);
+        s.duplicate_dpid = o.duplicate_dpid;
         if let Some(v) = &self.of_versions {
             if v.is_empty() {
                 return Err(ConfigError::Invalid("of_versions is empty".into()));

@@ -128,16 +128,48 @@ impl Controller {
         }
     }
 
-    /// Applies a port change to the stored switch info.
-    pub(crate) fn update_port(&self, dpid: Dpid, status: &openflow::PortStatus) {
+    /// Applies a port change to the stored switch info. A new port beyond `max_ports` is
+    /// not stored (returns false): a switch cannot grow the controller's memory without
+    /// bound by announcing ports.
+    pub(crate) fn update_port(
+        &self,
+        dpid: Dpid,
+        status: &openflow::PortStatus,
+        max_ports: usize,
+    ) -> bool {
         let mut map = self.write();
-        let Some(e) = map.get_mut(&dpid) else { return };
+        let Some(e) = map.get_mut(&dpid) else {
+            return true;
+        };
         let ports = &mut e.info.ports;
-        ports.retain(|p| p.port_no != status.port.port_no);
-        if status.reason != openflow::port_reason::DELETE {
-            ports.push(status.port.clone());
-            ports.sort_by_key(|p| p.port_no);
+        let known = ports.iter().position(|p| p.port_no == status.port.port_no);
+        if status.reason == openflow::port_reason::DELETE {
+            if let Some(i) = known {
+                ports.remove(i);
+            }
+            return true;
         }
+        match known {
+            Some(i) => {
+                if let Some(p) = ports.get_mut(i) {
+                    *p = status.port.clone();
+                }
+            }
+            None if ports.len() >= max_ports => return false,
+            None => {
+                let at = ports.partition_point(|p| p.port_no < status.port.port_no);
+                ports.insert(at, status.port.clone());
+            }
+        }
+        true
+    }
+
+    /// Whether a connection other than `conn_id` holds `dpid`, and its peer address.
+    pub(crate) fn holder(&self, dpid: Dpid, conn_id: u64) -> Option<std::net::SocketAddr> {
+        self.read()
+            .get(&dpid)
+            .filter(|e| e.conn_id != conn_id)
+            .map(|e| e.info.addr)
     }
 
     fn entry(&self, dpid: Dpid) -> Option<(Version, Backend)> {

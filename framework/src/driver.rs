@@ -13,6 +13,7 @@ use prometheus::IntCounter;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 
+use crate::config::DuplicateDpid;
 use crate::connection::{CloseReason, Connection, Encoder, Output};
 use crate::context::LocalSwitch;
 use crate::controller::{Backend, Published, SwitchEntry};
@@ -78,6 +79,8 @@ struct SwitchTask {
     tx: mpsc::Sender<Command>,
     close: Arc<Notify>,
     packet_ins: Option<IntCounter>,
+    /// PORT_STATUS ADDs ignored because the switch has `max_ports` ports already.
+    ports_refused: u64,
     decode_errors_seen: u64,
 }
 
@@ -102,6 +105,7 @@ pub(crate) async fn run_switch<S>(
         tx,
         close: Arc::new(Notify::new()),
         packet_ins: None,
+        ports_refused: 0,
         decode_errors_seen: 0,
     };
     let mut conn = Connection::new(settings.conn.clone(), Instant::now());
@@ -234,6 +238,14 @@ impl SwitchTask {
                             close: self.close.clone(),
                         },
                     };
+                    if self.ctl.settings().duplicate_dpid == DuplicateDpid::Refuse {
+                        if let Some(holder) = self.ctl.holder(dpid, self.conn_id) {
+                            tracing::warn!(dpid = %crate::app::dpid_hex(dpid), holder = %holder, refused = %self.addr,
+                                "second connection for a datapath id refused (duplicate_dpid = refuse)");
+                            self.close.notify_one();
+                            continue;
+                        }
+                    }
                     self.dpid = Some(dpid);
                     self.packet_ins = Some(
                         crate::metrics::metrics()
@@ -274,7 +286,15 @@ impl SwitchTask {
                 }
                 Output::PortStatus(s) => {
                     if let Some(dpid) = self.dpid {
-                        self.ctl.update_port(dpid, &s);
+                        let max_ports = self.ctl.settings().conn.max_ports;
+                        if !self.ctl.update_port(dpid, &s, max_ports) {
+                            self.ports_refused += 1;
+                            if self.ports_refused == 1 {
+                                tracing::warn!(dpid = %crate::app::dpid_hex(dpid),
+                                    "switch announces more than {max_ports} ports; ignoring new ones");
+                            }
+                            continue;
+                        }
                         self.run(&Event::PortStatus { dpid, status: &s }, conn, now);
                         self.ctl.emit_event(ControllerEvent::PortStatus {
                             dpid,
@@ -339,6 +359,12 @@ impl SwitchTask {
         let Some(dpid) = self.dpid else { return };
         if self.ctl.unregister(dpid, self.conn_id) {
             tracing::info!(dpid = %crate::app::dpid_hex(dpid), reason = ?conn.close_reason(), "switch down");
+            // Per-switch series go with the switch, so a churn of datapath ids does not
+            // grow the registry.
+            self.packet_ins = None;
+            let _ = crate::metrics::metrics()
+                .packet_in_total
+                .remove_label_values(&[&crate::app::dpid_hex(dpid)]);
             dispatch(
                 &self.ctl,
                 &Event::SwitchDown(dpid),

@@ -59,6 +59,8 @@ pub struct Metrics {
     pub echo_rtt_seconds: Histogram,
     /// Time one app spent in `App::handle`, label `app`.
     pub app_handle_seconds: HistogramVec,
+    /// Events on which an app panicked (caught; the switch stays up), label `app`.
+    pub app_panics_total: IntCounterVec,
     /// Messages that failed to decode.
     pub decode_errors_total: IntCounter,
     /// Links in the topology (set by the topology app).
@@ -130,6 +132,13 @@ impl Metrics {
                 opts("packet_in_total", "PACKET_IN messages received per switch"),
                 &["dpid"],
             )?,
+            app_panics_total: IntCounterVec::new(
+                opts(
+                    "app_panics_total",
+                    "Events on which an app panicked (the panic was caught)",
+                ),
+                &["app"],
+            )?,
             echo_rtt_seconds: Histogram::with_opts(hopts(
                 "echo_rtt_seconds",
                 "Echo request to reply round-trip time",
@@ -194,6 +203,7 @@ impl Metrics {
         r.register(Box::new(self.packet_in_total.clone()))?;
         r.register(Box::new(self.echo_rtt_seconds.clone()))?;
         r.register(Box::new(self.app_handle_seconds.clone()))?;
+        r.register(Box::new(self.app_panics_total.clone()))?;
         r.register(Box::new(self.decode_errors_total.clone()))?;
         r.register(Box::new(self.links.clone()))?;
         r.register(Box::new(self.hosts.clone()))?;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use tower::{Layer, ServiceBuilder};
 
-use crate::layers::{RateLimitLayer, TimingLayer, TracingLayer};
+use crate::layers::{PanicGuardLayer, RateLimitLayer, TimingLayer, TracingLayer};
 use crate::{App, Context, Event, Verdict};
 
 /// Something that handles an event: an app, a wrapped app, the whole pipeline.
@@ -33,7 +33,7 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    /// Wraps every app in the tracing and timing layers.
+    /// Wraps every app in the panic guard, the timing and (when on) the tracing layers.
     pub fn new(apps: &[Arc<dyn App>]) -> Self {
         let stages = apps
             .iter()
@@ -41,6 +41,7 @@ impl Pipeline {
                 let name = a.name();
                 let timed = ServiceBuilder::new()
                     .layer(TimingLayer::new(name))
+                    .layer(PanicGuardLayer::new(name))
                     .service(AppHandler(a.clone()));
                 // Creating a span costs even when nothing records it (the `log` bridge
                 // checks every call): 4–8 % of a PACKET_IN. Decided when the pipeline is

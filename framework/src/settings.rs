@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::config::DuplicateDpid;
 use crate::connection::ConnConfig;
 
 #[derive(Debug, Clone)]
@@ -14,6 +15,8 @@ pub(crate) struct Settings {
     pub tls_handshake_timeout: Duration,
     /// Rounds of app events published while handling one event (guards against loops).
     pub max_publish_rounds: usize,
+    /// What a second claimant of a connected datapath id gets.
+    pub duplicate_dpid: DuplicateDpid,
 }
 
 impl Default for Settings {
@@ -24,6 +27,7 @@ impl Default for Settings {
             read_buffer: 64 * 1024,
             tls_handshake_timeout: Duration::from_secs(10),
             max_publish_rounds: 16,
+            duplicate_dpid: DuplicateDpid::Replace,
         }
     }
 }

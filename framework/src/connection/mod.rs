@@ -59,6 +59,12 @@ pub struct ConnConfig {
     pub max_early_events: usize,
     /// Largest number of parts a multipart reply may have.
     pub max_reply_parts: usize,
+    /// Largest multipart reply in wire bytes, all parts together: a switch that keeps
+    /// sending parts fails the request instead of growing memory.
+    pub max_reply_bytes: usize,
+    /// Most ports kept for a switch (handshake port descriptions; see also the driver's
+    /// PORT_STATUS handling).
+    pub max_ports: usize,
 }
 
 impl Default for ConnConfig {
@@ -75,6 +81,8 @@ impl Default for ConnConfig {
             max_extra_hellos: 8,
             max_early_events: 256,
             max_reply_parts: 65_536,
+            max_reply_bytes: 64 << 20,
+            max_ports: 4096,
         }
     }
 }
@@ -602,14 +610,16 @@ impl Connection {
     fn on_stats_reply(&mut self, frame: &Bytes, xid: u32, msg: Message, out: &mut Vec<Output>) {
         let more = wire::read_stats_header(frame).is_some_and(|(_, f)| f & wire::REPLY_MORE != 0);
         let max_parts = self.cfg.max_reply_parts;
+        let (max_bytes, max_ports) = (self.cfg.max_reply_bytes, self.cfg.max_ports);
         let Some(p) = self.pending.get_mut(xid) else {
             tracing::debug!(xid, "unsolicited stats reply ignored");
             return;
         };
         match &mut p.kind {
-            PendingKind::Stats { parts } => {
+            PendingKind::Stats { parts, bytes } => {
                 parts.push(msg);
-                let overflow = parts.len() >= max_parts && more;
+                *bytes = bytes.saturating_add(frame.len());
+                let overflow = (parts.len() >= max_parts || *bytes > max_bytes) && more;
                 if overflow {
                     self.pending.remove(xid);
                     let e = ErrorMsg {
@@ -624,7 +634,7 @@ impl Connection {
                     });
                 } else if !more {
                     if let Some(Pending {
-                        kind: PendingKind::Stats { parts },
+                        kind: PendingKind::Stats { parts, .. },
                         ..
                     }) = self.pending.remove(xid)
                     {
@@ -639,7 +649,14 @@ impl Connection {
                 if let Some(openflow::StatsReplyBody::PortDesc(p)) =
                     msg.stats_reply().map(|r| r.body)
                 {
-                    ports.extend(p);
+                    let room = max_ports.saturating_sub(ports.len());
+                    if p.len() > room {
+                        tracing::warn!(
+                            xid,
+                            "switch describes more than {max_ports} ports; keeping the first"
+                        );
+                    }
+                    ports.extend(p.into_iter().take(room));
                 }
                 if !more {
                     if let Some(Pending {
@@ -857,7 +874,10 @@ impl Connection {
             xid,
             seq: self.seq,
             deadline,
-            kind: PendingKind::Stats { parts: Vec::new() },
+            kind: PendingKind::Stats {
+                parts: Vec::new(),
+                bytes: 0,
+            },
         });
         Ok(xid)
     }

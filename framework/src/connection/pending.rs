@@ -10,9 +10,11 @@ use openflow::{ErrorMsg, Message};
 /// What a pending xid is waiting for.
 #[derive(Debug)]
 pub enum PendingKind {
-    /// A stats/multipart request from a caller: parts collected until one without "more".
+    /// A stats/multipart request from a caller: parts collected until one without "more";
+    /// `bytes` counts their wire size against [`super::ConnConfig::max_reply_bytes`].
     Stats {
         parts: Vec<Message>,
+        bytes: usize,
     },
     /// A barrier from a caller; the first error caused by an earlier message is kept.
     Barrier {

@@ -59,7 +59,15 @@ impl Script {
 
 /// Drives a full handshake for `v`; returns the script with the SwitchUp consumed.
 fn up(v: Version) -> Script {
-    let mut s = Script::new(&[V1_0, V1_3]);
+    up_from(Script::new(&[V1_0, V1_3]), v)
+}
+
+/// [`up`] with a connection configured by `cfg`.
+fn up_with(v: Version, cfg: ConnConfig) -> Script {
+    up_from(Script::with(cfg), v)
+}
+
+fn up_from(mut s: Script, v: Version) -> Script {
     let hello = s.written();
     assert_eq!(hello.len(), 1);
     let bitmap = if v == V1_3 { Some(1 << 4) } else { None };
@@ -661,4 +669,40 @@ fn events_during_the_handshake_are_delivered_after_switch_up() {
         matches!(&o[1], Output::PacketIn(p) if p.in_port() == 2 && p.data.len() == 60),
         "{o:?}"
     );
+}
+
+#[test]
+fn a_multipart_reply_past_the_byte_cap_fails_its_request_and_is_dropped() {
+    let cfg = ConnConfig {
+        max_reply_bytes: 4096,
+        ..ConnConfig::default()
+    };
+    for v in [V1_0, V1_3] {
+        let mut s = up_with(v, cfg.clone());
+        let a = s.conn.request(&stats_request(v), s.now).unwrap();
+        s.written();
+        let part = [0u8; 1000];
+        let mut failed_after = None;
+        for i in 1..=100 {
+            s.feed(&frames::stats_reply(v, a, 0xffff, true, &part));
+            let o = s.take();
+            if let [Output::Reply { xid, result: Err(RequestError::Switch(e)) }] = o.as_slice() {
+                assert_eq!(*xid, a);
+                assert_eq!(
+                    (e.err_type, e.code),
+                    (error_type::BAD_REQUEST, bad_request::MULTIPART_BUFFER_OVERFLOW)
+                );
+                failed_after = Some(i);
+                break;
+            }
+            assert!(o.is_empty(), "{o:?}");
+        }
+        let n = failed_after.expect("the request failed");
+        assert!((4..=6).contains(&n), "failed after {n} parts of 1 KB");
+        assert_eq!(s.conn.pending_requests(), 0, "nothing held for it");
+        // The switch keeps sending: ignored, the connection stays up.
+        s.feed(&frames::stats_reply(v, a, 0xffff, true, &part));
+        assert!(s.take().is_empty());
+        assert!(s.conn.is_up());
+    }
 }

@@ -252,7 +252,8 @@ impl Harness {
     /// Updates the switch's ports and delivers PORT_STATUS.
     pub fn port_status(&mut self, dpid: Dpid, reason: u8, port: PortInfo) -> Verdict {
         let status = PortStatus { reason, port };
-        self.ctl.update_port(dpid, &status);
+        let max_ports = self.ctl.settings().conn.max_ports;
+        self.ctl.update_port(dpid, &status, max_ports);
         self.deliver(&Event::PortStatus {
             dpid,
             status: &status,
