@@ -11,6 +11,7 @@
 #    gates: `cargo fmt --check`, `cargo clippy --workspace --all-targets -D warnings`,
 #    `mdbook build docs`; one build of every target; the hermetic tier, plain
 #    `cargo test --workspace` (unit, property, harness, simulated-network and doc tests);
+#    then every fuzz target of fuzzing/ for VIOLA_FUZZ_SECONDS (default 40) each;
 # 4. as root, on the same build: the system tier,
 #    `cargo test -p viola-system-tests --features system` (real
 #    Open vSwitch, Mininet, QEMU, tshark; those tests FAIL, never skip, when a component is
@@ -152,6 +153,9 @@ fi
 step "hermetic tier (as $TEST_USER): cargo test --workspace" cargo-test.log \
     timeout "$TIMEOUT" cargo test --workspace --locked --no-fail-fast
 grep -E '^test .* FAILED$' "$LOGS/cargo-test.log" | sed 's/^/test-all: /' || true
+
+step "fuzz (as $TEST_USER): every target for ${VIOLA_FUZZ_SECONDS:-40} s" fuzz.log \
+    "$WORK/target/debug/viola-fuzz" --seconds "${VIOLA_FUZZ_SECONDS:-40}" all
 
 say "system tier (as root): cargo test -p viola-system-tests --features system"
 as root timeout "$TIMEOUT" cargo test -p viola-system-tests --features system --locked --no-fail-fast 2>&1 | tee "$LOGS/system-test.log"

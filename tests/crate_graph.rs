@@ -23,7 +23,7 @@ const LAYERS: &[&[&str]] = &[
     ],
     &["viola-apps"],
     &["viola"],
-    &["viola-system-tests"],
+    &["viola-system-tests", "viola-fuzzing"],
 ];
 
 fn cargo() -> Command {
