@@ -24,7 +24,8 @@
 //! packet_in_burst = 0
 //! max_reply_bytes = 67108864                  # one multipart reply, all parts (wire bytes)
 //! max_ports = 4096                            # ports per switch (handshake + PORT_STATUS)
-//! duplicate_dpid = "replace"                  # or "refuse": a second claimant of a dpid
+//! duplicate_dpid = "replace"                  # "refuse" a second claimant, or "pin":
+//!                                             # only ids its TLS certificate names
 //!
 //! [apps]
 //! enabled = ["topology", "l2-learning"]
@@ -123,6 +124,9 @@ pub enum DuplicateDpid {
     /// The new connection is closed; the one that holds the datapath id keeps it (a peer
     /// cannot take a switch over by claiming its id).
     Refuse,
+    /// A switch may only claim a datapath id its TLS client certificate names (see
+    /// [`crate::claims`]); one that does takes the id over as with `replace`.
+    Pin,
 }
 
 impl Default for OpenFlowSection {

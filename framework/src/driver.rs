@@ -13,6 +13,7 @@ use prometheus::IntCounter;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 
+use crate::claims::Claims;
 use crate::config::DuplicateDpid;
 use crate::connection::{CloseReason, Connection, Encoder, Output};
 use crate::context::LocalSwitch;
@@ -82,13 +83,17 @@ struct SwitchTask {
     /// PORT_STATUS ADDs ignored because the switch has `max_ports` ports already.
     ports_refused: u64,
     decode_errors_seen: u64,
+    /// The datapath ids the peer's certificate names (for `duplicate_dpid = "pin"`).
+    claims: Claims,
 }
 
-/// Runs one switch connection to its end. `io` is a TCP or TLS stream.
+/// Runs one switch connection to its end. `io` is a TCP or TLS stream; `claims`, what its
+/// certificate says it may be.
 pub(crate) async fn run_switch<S>(
     ctl: Controller,
     mut io: S,
     addr: SocketAddr,
+    claims: Claims,
     mut shutdown: watch::Receiver<bool>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send,
@@ -107,6 +112,7 @@ pub(crate) async fn run_switch<S>(
         packet_ins: None,
         ports_refused: 0,
         decode_errors_seen: 0,
+        claims,
     };
     let mut conn = Connection::new(settings.conn.clone(), Instant::now());
     let mut buf = BytesMut::with_capacity(settings.read_buffer * 2);
@@ -238,12 +244,23 @@ impl SwitchTask {
                             close: self.close.clone(),
                         },
                     };
-                    if self.ctl.settings().duplicate_dpid == DuplicateDpid::Refuse {
-                        if let Some(holder) = self.ctl.holder(dpid, self.conn_id) {
-                            tracing::warn!(dpid = %crate::app::dpid_hex(dpid), holder = %holder, refused = %self.addr,
-                                "second connection for a datapath id refused (duplicate_dpid = refuse)");
-                            self.close.notify_one();
-                            continue;
+                    match self.ctl.settings().duplicate_dpid {
+                        DuplicateDpid::Replace => {}
+                        DuplicateDpid::Refuse => {
+                            if let Some(holder) = self.ctl.holder(dpid, self.conn_id) {
+                                tracing::warn!(dpid = %crate::app::dpid_hex(dpid), holder = %holder, refused = %self.addr,
+                                    "second connection for a datapath id refused (duplicate_dpid = refuse)");
+                                self.close.notify_one();
+                                continue;
+                            }
+                        }
+                        DuplicateDpid::Pin => {
+                            if !self.claims.allows(dpid) {
+                                tracing::warn!(dpid = %crate::app::dpid_hex(dpid), refused = %self.addr,
+                                    "switch refused (duplicate_dpid = pin): {}", self.claims.refusal(dpid));
+                                self.close.notify_one();
+                                continue;
+                            }
                         }
                     }
                     self.dpid = Some(dpid);

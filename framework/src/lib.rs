@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod claims;
 pub mod config;
 pub mod connection;
 mod context;

@@ -13,6 +13,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::config::{Config, ListenAddr};
 use crate::dispatch::dispatch;
+use crate::claims::Claims;
 use crate::driver::run_switch;
 use crate::pipeline::Pipeline;
 use crate::{App, Controller, Event, StartError};
@@ -252,7 +253,7 @@ async fn accept_loop(
         match &tls {
             None => {
                 tokio::spawn(async move {
-                    run_switch(ctl, tcp, peer, shutdown).await;
+                    run_switch(ctl, tcp, peer, Claims::none(), shutdown).await;
                     drop(alive);
                 });
             }
@@ -261,7 +262,15 @@ async fn accept_loop(
                 tokio::spawn(async move {
                     let timeout = ctl.settings().tls_handshake_timeout;
                     match tokio::time::timeout(timeout, acc.accept(tcp)).await {
-                        Ok(Ok(stream)) => run_switch(ctl, stream, peer, shutdown).await,
+                        Ok(Ok(stream)) => {
+                            let claims = stream
+                                .get_ref()
+                                .1
+                                .peer_certificates()
+                                .and_then(|c| c.first())
+                                .map_or_else(Claims::none, |c| Claims::from_certificate(c));
+                            run_switch(ctl, stream, peer, claims, shutdown).await
+                        }
                         Ok(Err(e)) => tracing::warn!(%peer, "TLS handshake failed: {e}"),
                         Err(_) => tracing::warn!(%peer, "TLS handshake timed out"),
                     }
@@ -312,7 +321,7 @@ async fn connect_loop(
                     .peer_addr()
                     .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
                 let started = Instant::now();
-                run_switch(ctl.clone(), tcp, peer, shutdown.clone()).await;
+                run_switch(ctl.clone(), tcp, peer, Claims::none(), shutdown.clone()).await;
                 if started.elapsed() >= Duration::from_secs(10) {
                     backoff = MIN;
                 }

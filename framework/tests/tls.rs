@@ -12,7 +12,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, Serve
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use viola_framework::testing::ScriptedSwitch;
-use viola_framework::{Config, ControllerBuilder, ListenAddr};
+use viola_framework::{Config, ControllerBuilder, DuplicateDpid, ListenAddr};
 
 struct Pki {
     ca: rcgen::Certificate,
@@ -28,9 +28,22 @@ impl Pki {
         Pki { ca, ca_key }
     }
     fn leaf(&self, name: &str, eku: ExtendedKeyUsagePurpose) -> (rcgen::Certificate, KeyPair) {
+        self.leaf_with_uris(name, eku, &[])
+    }
+    /// A leaf with extra URI subject alternative names (e.g. `viola:dpid:…`).
+    fn leaf_with_uris(
+        &self,
+        name: &str,
+        eku: ExtendedKeyUsagePurpose,
+        uris: &[&str],
+    ) -> (rcgen::Certificate, KeyPair) {
         let key = KeyPair::generate().unwrap();
         let mut p = CertificateParams::new(vec![name.to_string()]).unwrap();
         p.extended_key_usages = vec![eku];
+        for u in uris {
+            p.subject_alt_names
+                .push(rcgen::SanType::URI(rcgen::Ia5String::try_from(*u).unwrap()));
+        }
         let cert = p.signed_by(&key, &self.ca, &self.ca_key).unwrap();
         (cert, key)
     }
@@ -129,4 +142,68 @@ async fn tls_listener_without_cert_config_fails_to_start() {
         .await;
     let e = r.err().expect("start must fail").to_string();
     assert!(e.contains("cert"), "{e}");
+}
+
+#[tokio::test]
+async fn pin_lets_a_switch_claim_only_the_ids_its_certificate_names() {
+    let pki = Pki::new();
+    let (srv, srv_key) = pki.leaf("localhost", ExtendedKeyUsagePurpose::ServerAuth);
+    let (s1, s1_key) = pki.leaf_with_uris(
+        "switch-1",
+        ExtendedKeyUsagePurpose::ClientAuth,
+        &["viola:dpid:00000000000000a1"],
+    );
+    let (other, other_key) = pki.leaf("switch-2", ExtendedKeyUsagePurpose::ClientAuth);
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = Config::default();
+    cfg.tls.cert = Some(write(dir.path(), "cert.pem", &srv.pem()));
+    cfg.tls.key = Some(write(dir.path(), "key.pem", &srv_key.serialize_pem()));
+    cfg.tls.ca = Some(write(dir.path(), "ca.pem", &pki.ca.pem()));
+    cfg.openflow.duplicate_dpid = DuplicateDpid::Pin;
+    let running = ControllerBuilder::new()
+        .listen("tls://127.0.0.1:0".parse::<ListenAddr>().unwrap())
+        .listen("127.0.0.1:0".parse::<ListenAddr>().unwrap())
+        .config(cfg)
+        .start()
+        .await
+        .unwrap();
+    let ctl = running.handle();
+    let (tls_addr, tcp_addr) = (running.local_addrs()[0], running.local_addrs()[1]);
+    let name = ServerName::try_from("localhost").unwrap();
+    let connect = |cert: &rcgen::Certificate, key: &KeyPair| {
+        TlsConnector::from(client_config(&pki, Some((cert, key))))
+    };
+
+    // The owner, with a certificate naming 0xa1.
+    let tcp = TcpStream::connect(tls_addr).await.unwrap();
+    let stream = connect(&s1, &s1_key).connect(name.clone(), tcp).await.unwrap();
+    let mut owner = ScriptedSwitch::new(stream);
+    owner.handshake(V1_3, 0xa1).await.unwrap();
+    for _ in 0..100 {
+        if ctl.switch(0xa1).is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let owner_addr = ctl.switch(0xa1).map(|s| s.addr).expect("owner up");
+
+    // A valid certificate that names another id, and plain TCP: both closed, the owner stays.
+    let tcp = TcpStream::connect(tls_addr).await.unwrap();
+    let stream = connect(&other, &other_key).connect(name, tcp).await.unwrap();
+    let mut thief = ScriptedSwitch::new(stream);
+    thief.handshake(V1_3, 0xa1).await.unwrap();
+    thief.until_closed().await.unwrap();
+    let mut plain = ScriptedSwitch::connect(tcp_addr).await.unwrap();
+    plain.handshake(V1_3, 0xa1).await.unwrap();
+    plain.until_closed().await.unwrap();
+    assert_eq!(ctl.switch(0xa1).map(|s| s.addr), Some(owner_addr));
+    owner
+        .send(&viola_framework::testing::frames::echo_request(V1_3, 5, b""))
+        .await
+        .unwrap();
+    owner
+        .recv_type(viola_framework::connection::wire::OFPT_ECHO_REPLY)
+        .await
+        .unwrap();
+    running.shutdown().await;
 }
