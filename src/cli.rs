@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use crate::cmd;
 
 #[derive(Parser)]
-#[command(name = "viola", version, about = "Viola: a fast, typed OpenFlow controller framework")]
+#[command(
+    name = "viola",
+    version,
+    about = "Viola: a fast, typed OpenFlow controller framework"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -47,7 +51,10 @@ pub fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("viola: cannot start the runtime: {e}");

@@ -45,7 +45,13 @@ fn run(mut c: Command) -> String {
 /// Workspace package name → names of the workspace packages it depends on (any kind).
 fn workspace_edges() -> BTreeMap<String, BTreeSet<String>> {
     let mut c = cargo();
-    c.args(["metadata", "--format-version", "1", "--no-deps", "--offline"]);
+    c.args([
+        "metadata",
+        "--format-version",
+        "1",
+        "--no-deps",
+        "--offline",
+    ]);
     let meta: Value = serde_json::from_str(&run(c)).expect("cargo metadata JSON");
     let packages = meta["packages"].as_array().expect("packages");
     let names: BTreeSet<String> = packages
@@ -78,13 +84,18 @@ fn every_crate_depends_only_on_lower_layers() {
     let mut wrong = Vec::new();
     for (pkg, deps) in &edges {
         let Some(mine) = layer_of(pkg) else {
-            wrong.push(format!("{pkg} is in no layer: add it to LAYERS in {}", file!()));
+            wrong.push(format!(
+                "{pkg} is in no layer: add it to LAYERS in {}",
+                file!()
+            ));
             continue;
         };
         for dep in deps {
             match layer_of(dep) {
                 Some(theirs) if theirs < mine => {}
-                _ => wrong.push(format!("{pkg} (layer {mine}) depends on {dep}, not below it")),
+                _ => wrong.push(format!(
+                    "{pkg} (layer {mine}) depends on {dep}, not below it"
+                )),
             }
         }
     }
@@ -159,8 +170,18 @@ fn the_viola_binary_links_no_plotting_crate() {
     // The check can fail: the load generator's plots do pull plotters in.
     let mut c = cargo();
     c.args([
-        "tree", "--offline", "-p", "viola-bench", "--features", "plot", "-e", "normal",
-        "--prefix", "none", "--format", "{p}",
+        "tree",
+        "--offline",
+        "-p",
+        "viola-bench",
+        "--features",
+        "plot",
+        "-e",
+        "normal",
+        "--prefix",
+        "none",
+        "--format",
+        "{p}",
     ]);
     assert!(
         run(c).lines().any(|l| l.starts_with("plotters ")),

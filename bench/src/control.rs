@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use openflow::error::bad_request;
 use openflow::{
-    port_state, Control, ErrorMsg, FeaturesReply, Message, MessageKind, Neutral, PortInfo,
+    port_state, Control, Dpid, ErrorMsg, FeaturesReply, Message, MessageKind, Neutral, PortInfo,
     StatsReply, StatsReplyBody, StatsRequest, SwitchConfig, SwitchDesc, Version,
 };
 
@@ -110,7 +110,7 @@ impl ControlState {
                 }
                 Control::FeaturesRequest => {
                     let features = FeaturesReply {
-                        datapath_id: self.dpid,
+                        datapath_id: Dpid(self.dpid),
                         n_buffers: N_BUFFERS,
                         n_tables: if self.version == Version::V1_3 {
                             254
@@ -215,7 +215,7 @@ mod tests {
             let (seen, r) = ask(&mut st, &Control::FeaturesRequest);
             assert_eq!(seen, Seen::FeaturesRequest);
             let f = r[0].1.features_reply().unwrap();
-            assert_eq!((r[0].0, f.datapath_id, f.n_buffers), (42, 0x2a, 256));
+            assert_eq!((r[0].0, f.datapath_id, f.n_buffers), (42, Dpid(0x2a), 256));
             let (seen, r) = ask(&mut st, &Control::EchoRequest(Bytes::from_static(b"hi")));
             assert_eq!(seen, Seen::Echo);
             assert_eq!(

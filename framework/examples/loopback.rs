@@ -96,8 +96,14 @@ async fn main() {
         n as f64 / dt
     );
     let m = viola_framework::metrics::metrics();
-    let sent = m.messages_sent_total.with_label_values(&["PACKET_OUT"]).get();
-    let received = m.messages_received_total.with_label_values(&["PACKET_IN"]).get();
+    let sent = m
+        .messages_sent_total
+        .with_label_values(&["PACKET_OUT"])
+        .get();
+    let received = m
+        .messages_received_total
+        .with_label_values(&["PACKET_IN"])
+        .get();
     println!("controller: {received} PACKET_IN received, {sent} PACKET_OUT sent");
     running.shutdown().await;
 }

@@ -6,10 +6,10 @@ use std::time::Instant;
 use prometheus::IntCounter;
 
 use crate::connection::Counts;
-use openflow::MessageKind;
 use crate::context::LocalSwitch;
 use crate::controller::Published;
 use crate::{Context, Controller, Event};
+use openflow::MessageKind;
 
 /// Runs `event` through the pipeline, then every event published meanwhile (as
 /// [`Event::App`]), for a bounded number of rounds. `scratch` is reused between calls.

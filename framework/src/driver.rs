@@ -238,11 +238,11 @@ impl SwitchTask {
                     self.packet_ins = Some(
                         crate::metrics::metrics()
                             .packet_in_total
-                            .with_label_values(&[&crate::app::dpid_hex(dpid)]),
+                            .with_label_values(&[&dpid.to_string()]),
                     );
                     if let Some(old) = self.ctl.register(entry) {
                         // Same dpid on a new connection: the new one wins (see docs).
-                        tracing::warn!(dpid = %crate::app::dpid_hex(dpid), old = %old.info.addr, new = %self.addr,
+                        tracing::warn!(dpid = %dpid, old = %old.info.addr, new = %self.addr,
                             "second connection for a datapath id: replacing the old one");
                         if let Backend::Task { close, .. } = &old.backend {
                             close.notify_one();
@@ -250,7 +250,7 @@ impl SwitchTask {
                         self.run(&Event::SwitchDown(dpid), conn, now);
                         self.ctl.emit_event(ControllerEvent::SwitchDown { dpid });
                     }
-                    tracing::info!(dpid = %crate::app::dpid_hex(dpid), version = %info.version, addr = %self.addr,
+                    tracing::info!(dpid = %dpid, version = %info.version, addr = %self.addr,
                         ports = info.ports.len(), "switch up");
                     self.run(&Event::SwitchUp(&info), conn, now);
                     self.ctl.emit_event(ControllerEvent::SwitchUp {
@@ -292,7 +292,7 @@ impl SwitchTask {
                 }
                 Output::Error { error, request } => {
                     if let Some(dpid) = self.dpid {
-                        tracing::debug!(dpid = %crate::app::dpid_hex(dpid), err_type = error.err_type, code = error.code,
+                        tracing::debug!(dpid = %dpid, err_type = error.err_type, code = error.code,
                             request = ?request.as_ref().map(|m| m.kind().name()), "switch reported an error");
                         self.run(
                             &Event::Error {
@@ -315,10 +315,10 @@ impl SwitchTask {
                     .observe(d.as_secs_f64()),
                 Output::Closed(reason) => match &reason {
                     CloseReason::PeerClosed | CloseReason::Shutdown | CloseReason::Replaced => {
-                        tracing::info!(dpid = ?self.dpid.map(crate::app::dpid_hex), addr = %self.addr, "connection closed: {reason}")
+                        tracing::info!(dpid = ?self.dpid.map(|d| d.to_string()), addr = %self.addr, "connection closed: {reason}")
                     }
                     _ => {
-                        tracing::warn!(dpid = ?self.dpid.map(crate::app::dpid_hex), addr = %self.addr, "connection closed: {reason}")
+                        tracing::warn!(dpid = ?self.dpid.map(|d| d.to_string()), addr = %self.addr, "connection closed: {reason}")
                     }
                 },
             }
@@ -340,7 +340,7 @@ impl SwitchTask {
         }
         let Some(dpid) = self.dpid else { return };
         if self.ctl.unregister(dpid, self.conn_id) {
-            tracing::info!(dpid = %crate::app::dpid_hex(dpid), reason = ?conn.close_reason(), "switch down");
+            tracing::info!(dpid = %dpid, reason = ?conn.close_reason(), "switch down");
             dispatch(
                 &self.ctl,
                 &Event::SwitchDown(dpid),

@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
+use viola_framework::Dpid;
 
 use openflow::Version::V1_3;
 use rcgen::{BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, KeyPair};
@@ -104,7 +105,7 @@ async fn tls_with_client_certificates_next_to_plain_tcp() {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert!(ctl.switch(0x7151).is_some() && ctl.switch(0x7c9).is_some());
+    assert!(ctl.switch(Dpid(0x7151)).is_some() && ctl.switch(Dpid(0x7c9)).is_some());
 
     // Without a client certificate: refused (at the handshake or at the first read).
     let connector = TlsConnector::from(client_config(&pki, None));
@@ -117,7 +118,7 @@ async fn tls_with_client_certificates_next_to_plain_tcp() {
             .is_err(),
     };
     assert!(refused, "a switch without a certificate must be refused");
-    assert!(ctl.switch(0xbad).is_none());
+    assert!(ctl.switch(Dpid(0xbad)).is_none());
     running.shutdown().await;
 }
 

@@ -353,7 +353,7 @@ impl SwitchCore {
             Control::FeaturesRequest => {
                 let v = self.version;
                 let reply = FeaturesReply {
-                    datapath_id: self.opts.dpid,
+                    datapath_id: openflow::Dpid(self.opts.dpid),
                     n_buffers: 0,
                     n_tables: self.table.n_tables(),
                     auxiliary_id: 0,

@@ -3,6 +3,7 @@
 
 mod sim_support;
 
+use openflow::Dpid;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -39,7 +40,7 @@ async fn handshake(v: Version) {
         .await
         .features_reply()
         .expect("FEATURES_REPLY");
-    assert_eq!(f.datapath_id, 0xabcd);
+    assert_eq!(f.datapath_id, Dpid(0xabcd));
     let ports = match v {
         Version::V1_0 => f.ports,
         Version::V1_3 => {

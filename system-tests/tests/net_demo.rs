@@ -62,7 +62,11 @@ fn demo_case(spec: &str, version: Version, prefix: &str) {
         .into_iter()
         .filter(|&(a, pa, b, pb)| (a, pa) <= (b, pb))
         .collect();
-    let got: BTreeSet<(u64, u32, u64, u32)> = found.links.iter().copied().collect();
+    let got: BTreeSet<(u64, u32, u64, u32)> = found
+        .links
+        .iter()
+        .map(|&(a, pa, b, pb)| (a.get(), pa, b.get(), pb))
+        .collect();
     assert_eq!(got, want, "links found by demo --ovs {spec}:\n{text}");
     for f in &report.flows {
         assert!(f.error.is_none(), "flows of {}: {:?}", f.name, f.error);

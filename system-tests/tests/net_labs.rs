@@ -38,11 +38,11 @@ fn lab_case(spec: &str, of: OfVersions, prefix: &str) {
         assert_eq!(
             s.version,
             expected_version(of),
-            "switch {:016x} negotiated the wrong version",
+            "switch {} negotiated the wrong version",
             s.dpid
         );
     }
-    let mut dpids: Vec<u64> = viola.ctl.switches().iter().map(|s| s.dpid).collect();
+    let mut dpids: Vec<u64> = viola.ctl.switches().iter().map(|s| s.dpid.get()).collect();
     dpids.sort_unstable();
     let want: Vec<u64> = topo.switches.iter().map(|s| s.dpid).collect();
     assert_eq!(dpids, want, "connected datapath ids");

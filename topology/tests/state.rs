@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
+use viola_topology::Dpid;
 
 use openflow::{port_reason, MacAddr, PortInfo};
 use viola_topo_spec::Topology;
@@ -60,12 +61,12 @@ fn load(spec: &str, clock: &mut Clock) -> (Topology, TopologyState) {
     let mut st = TopologyState::new(StateTimers::default());
     for (i, s) in t.switches.iter().enumerate() {
         let ports: Vec<PortInfo> = (1..=t.port_count(i)).map(port).collect();
-        st.on_switch_up(clock.now(), s.dpid, &ports);
+        st.on_switch_up(clock.now(), Dpid(s.dpid), &ports);
     }
     for l in &t.links {
         let (a, b) = (t.switches[l.a.switch].dpid, t.switches[l.b.switch].dpid);
-        st.on_lldp(clock.now(), a, l.a.port, b, l.b.port);
-        st.on_lldp(clock.now(), b, l.b.port, a, l.a.port);
+        st.on_lldp(clock.now(), Dpid(a), l.a.port, Dpid(b), l.b.port);
+        st.on_lldp(clock.now(), Dpid(b), l.b.port, Dpid(a), l.a.port);
     }
     clock.advance(ms(600));
     (t, st)
@@ -78,7 +79,10 @@ fn tree_edges(t: &Topology, st: &TopologyState) -> Vec<(u64, u64)> {
         .iter()
         .filter_map(|l| {
             let (a, b) = (t.switches[l.a.switch].dpid, t.switches[l.b.switch].dpid);
-            let (pa, pb) = (PortRef::new(a, l.a.port), PortRef::new(b, l.b.port));
+            let (pa, pb) = (
+                PortRef::new(Dpid(a), l.a.port),
+                PortRef::new(Dpid(b), l.b.port),
+            );
             match (tree.contains(&pa), tree.contains(&pb)) {
                 (true, true) => Some((a, b)),
                 (false, false) => None,
@@ -119,7 +123,7 @@ fn assert_spanning_tree(spec: &str) {
     for h in &t.hosts {
         let d = t.switches[h.switch].dpid;
         assert!(
-            view.is_host_port(PortRef::new(d, h.port), clock.now()),
+            view.is_host_port(PortRef::new(Dpid(d), h.port), clock.now()),
             "{spec}: {} port",
             h.name
         );
@@ -129,7 +133,7 @@ fn assert_spanning_tree(spec: &str) {
         .links
         .iter()
         .flat_map(|l| [(l.a.switch, l.a.port), (l.b.switch, l.b.port)])
-        .filter(|&(s, p)| view.is_blocked(PortRef::new(t.switches[s].dpid, p)))
+        .filter(|&(s, p)| view.is_blocked(PortRef::new(Dpid(t.switches[s].dpid), p)))
         .count();
     assert_eq!(blocked_ports, 2 * blocked, "{spec}");
     assert!(blocked > 0, "{spec} has loops, so some links are blocked");
@@ -147,7 +151,7 @@ fn shortest_paths_are_shortest_and_consistent() {
     let mut clock = Clock::new();
     let (t, st) = load("ring,5", &mut clock);
     let view = st.view();
-    let d = |i: usize| t.switches[i].dpid;
+    let d = |i: usize| Dpid(t.switches[i].dpid);
     // Ring of 5: opposite switches are 2 hops apart either way round.
     assert_eq!(view.shortest_path(d(0), d(2)).unwrap().len(), 2);
     assert_eq!(view.shortest_path(d(0), d(1)).unwrap().len(), 1);
@@ -169,7 +173,10 @@ fn shortest_paths_are_shortest_and_consistent() {
     let view = st.view();
     for a in &t.switches {
         for b in &t.switches {
-            let len = view.shortest_path(a.dpid, b.dpid).unwrap().len();
+            let len = view
+                .shortest_path(Dpid(a.dpid), Dpid(b.dpid))
+                .unwrap()
+                .len();
             assert!(len <= 2, "torus 3x3 diameter is 2, got {len}");
         }
     }
@@ -179,25 +186,25 @@ fn shortest_paths_are_shortest_and_consistent() {
 fn link_needs_both_directions_for_the_graph() {
     let c = Clock::new();
     let mut st = TopologyState::new(StateTimers::default());
-    st.on_switch_up(c.now(), 1, &[port(1), port(2)]);
-    st.on_switch_up(c.now(), 2, &[port(1), port(2)]);
-    let ev = st.on_lldp(c.now(), 1, 1, 2, 1);
-    let link = Link::new(PortRef::new(1, 1), PortRef::new(2, 1));
+    st.on_switch_up(c.now(), Dpid(1), &[port(1), port(2)]);
+    st.on_switch_up(c.now(), Dpid(2), &[port(1), port(2)]);
+    let ev = st.on_lldp(c.now(), Dpid(1), 1, Dpid(2), 1);
+    let link = Link::new(PortRef::new(Dpid(1), 1), PortRef::new(Dpid(2), 1));
     assert_eq!(ev, vec![TopologyEvent::LinkUp { link }]);
     let v = st.view();
     assert_eq!(v.graph().edge_count(), 0);
     // Either end is already an inter-switch port: never a host port, never flooded.
-    assert!(v.is_inter_switch_port(PortRef::new(2, 1)));
-    assert!(!v.is_host_port(PortRef::new(1, 1), c.now() + ms(1_000)));
-    assert!(v.flood_ports(1, 2, c.now() + ms(1_000)).is_empty());
+    assert!(v.is_inter_switch_port(PortRef::new(Dpid(2), 1)));
+    assert!(!v.is_host_port(PortRef::new(Dpid(1), 1), c.now() + ms(1_000)));
+    assert!(v.flood_ports(Dpid(1), 2, c.now() + ms(1_000)).is_empty());
     // Repeating a probe changes nothing.
-    assert!(st.on_lldp(c.now(), 1, 1, 2, 1).is_empty());
-    st.on_lldp(c.now(), 2, 1, 1, 1);
+    assert!(st.on_lldp(c.now(), Dpid(1), 1, Dpid(2), 1).is_empty());
+    st.on_lldp(c.now(), Dpid(2), 1, Dpid(1), 1);
     assert_eq!(st.view().graph().edge_count(), 1);
-    assert_eq!(st.view().flood_ports(1, 2, c.now()), vec![1]);
+    assert_eq!(st.view().flood_ports(Dpid(1), 2, c.now()), vec![1]);
     // Probes from unknown switches or to themselves are ignored.
-    assert!(st.on_lldp(c.now(), 9, 1, 1, 2).is_empty());
-    assert!(st.on_lldp(c.now(), 1, 2, 1, 2).is_empty());
+    assert!(st.on_lldp(c.now(), Dpid(9), 1, Dpid(1), 2).is_empty());
+    assert!(st.on_lldp(c.now(), Dpid(1), 2, Dpid(1), 2).is_empty());
 }
 
 #[test]
@@ -210,8 +217,8 @@ fn link_times_out_without_probes_and_stays_while_probed() {
         let now = c.advance(ms(1_000));
         for l in &t.links {
             let (a, b) = (t.switches[l.a.switch].dpid, t.switches[l.b.switch].dpid);
-            st.on_lldp(now, a, l.a.port, b, l.b.port);
-            st.on_lldp(now, b, l.b.port, a, l.a.port);
+            st.on_lldp(now, Dpid(a), l.a.port, Dpid(b), l.b.port);
+            st.on_lldp(now, Dpid(b), l.b.port, Dpid(a), l.a.port);
         }
         assert!(st.expire(now).is_empty());
     }
@@ -227,7 +234,7 @@ fn link_times_out_without_probes_and_stays_while_probed() {
         }
     )));
     assert!(st.view().links().is_empty());
-    assert_eq!(st.view().shortest_path(1, 2), None);
+    assert_eq!(st.view().shortest_path(Dpid(1), Dpid(2)), None);
 }
 
 #[test]
@@ -235,7 +242,7 @@ fn port_down_removes_the_link_at_once_and_traffic_reroutes() {
     let mut c = Clock::new();
     let (t, mut st) = load("ring,5", &mut c);
     let (a, b) = (t.switches[0].dpid, t.switches[1].dpid);
-    assert_eq!(st.view().shortest_path(a, b).unwrap().len(), 1);
+    assert_eq!(st.view().shortest_path(Dpid(a), Dpid(b)).unwrap().len(), 1);
     // The port of s1 facing s2.
     let l = t
         .links
@@ -243,7 +250,7 @@ fn port_down_removes_the_link_at_once_and_traffic_reroutes() {
         .find(|l| l.a.switch.min(l.b.switch) == 0 && l.a.switch.max(l.b.switch) == 1)
         .unwrap();
     let p = if l.a.switch == 0 { l.a.port } else { l.b.port };
-    let ev = st.on_port_status(c.now(), a, port_reason::MODIFY, &down(p));
+    let ev = st.on_port_status(c.now(), Dpid(a), port_reason::MODIFY, &down(p));
     assert_eq!(ev.len(), 2, "both directions: {ev:?}");
     assert!(ev.iter().all(|e| matches!(
         e,
@@ -253,27 +260,27 @@ fn port_down_removes_the_link_at_once_and_traffic_reroutes() {
         }
     )));
     assert_eq!(
-        st.view().shortest_path(a, b).unwrap().len(),
+        st.view().shortest_path(Dpid(a), Dpid(b)).unwrap().len(),
         4,
         "the long way round"
     );
     // The tree still spans the 5 switches over the remaining 4 links.
     assert_eq!(tree_edges(&t, &st).len(), 4);
     // Port back up: not a host port before it settles, and a probe restores the link.
-    st.on_port_status(c.now(), a, port_reason::MODIFY, &port(p));
-    assert!(!st.view().is_host_port(PortRef::new(a, p), c.now()));
+    st.on_port_status(c.now(), Dpid(a), port_reason::MODIFY, &port(p));
+    assert!(!st.view().is_host_port(PortRef::new(Dpid(a), p), c.now()));
     let (pb, db) = if l.a.switch == 0 {
         (l.b.port, b)
     } else {
         (l.a.port, b)
     };
-    st.on_lldp(c.now(), a, p, db, pb);
-    st.on_lldp(c.now(), db, pb, a, p);
-    assert_eq!(st.view().shortest_path(a, b).unwrap().len(), 1);
+    st.on_lldp(c.now(), Dpid(a), p, Dpid(db), pb);
+    st.on_lldp(c.now(), Dpid(db), pb, Dpid(a), p);
+    assert_eq!(st.view().shortest_path(Dpid(a), Dpid(b)).unwrap().len(), 1);
     // Port deleted: same as down.
-    let ev = st.on_port_status(c.now(), a, port_reason::DELETE, &port(p));
+    let ev = st.on_port_status(c.now(), Dpid(a), port_reason::DELETE, &port(p));
     assert_eq!(ev.len(), 2);
-    assert!(st.view().ports(a).unwrap().get(&p).is_none());
+    assert!(st.view().ports(Dpid(a)).unwrap().get(&p).is_none());
 }
 
 #[test]
@@ -281,9 +288,9 @@ fn switch_down_removes_its_links_and_hosts() {
     let mut c = Clock::new();
     let (_, mut st) = load("linear,3", &mut c);
     let h = MacAddr([0, 0, 0, 0, 0, 2]);
-    st.on_host_seen(c.now(), h, None, 2, 1);
+    st.on_host_seen(c.now(), h, None, Dpid(2), 1);
     assert!(st.view().host(h).is_some());
-    let ev = st.on_switch_down(2);
+    let ev = st.on_switch_down(Dpid(2));
     // s2 has two links (4 directions), one host, and goes down itself.
     assert_eq!(
         ev.iter()
@@ -293,23 +300,29 @@ fn switch_down_removes_its_links_and_hosts() {
     );
     assert!(ev.contains(&TopologyEvent::HostRemoved {
         mac: h,
-        at: PortRef::new(2, 1),
+        at: PortRef::new(Dpid(2), 1),
         reason: HostGoneReason::PortDown
     }));
-    assert_eq!(ev.last(), Some(&TopologyEvent::SwitchDown { dpid: 2 }));
+    assert_eq!(
+        ev.last(),
+        Some(&TopologyEvent::SwitchDown { dpid: Dpid(2) })
+    );
     assert!(st.view().links().is_empty());
-    assert_eq!(st.view().switches().collect::<Vec<_>>(), vec![1, 3]);
+    assert_eq!(
+        st.view().switches().collect::<Vec<_>>(),
+        vec![Dpid(1), Dpid(3)]
+    );
 }
 
 #[test]
 fn links_added_after_startup_join_the_graph() {
     let mut c = Clock::new();
     let (_, mut st) = load("linear,2", &mut c);
-    st.on_switch_up(c.now(), 3, &[port(1), port(2)]);
-    assert_eq!(st.view().shortest_path(1, 3), None);
-    st.on_lldp(c.now(), 2, 3, 3, 1);
-    st.on_lldp(c.now(), 3, 1, 2, 3);
-    assert_eq!(st.view().shortest_path(1, 3).unwrap().len(), 2);
+    st.on_switch_up(c.now(), Dpid(3), &[port(1), port(2)]);
+    assert_eq!(st.view().shortest_path(Dpid(1), Dpid(3)), None);
+    st.on_lldp(c.now(), Dpid(2), 3, Dpid(3), 1);
+    st.on_lldp(c.now(), Dpid(3), 1, Dpid(2), 3);
+    assert_eq!(st.view().shortest_path(Dpid(1), Dpid(3)).unwrap().len(), 2);
 }
 
 #[test]
@@ -318,36 +331,42 @@ fn hosts_learned_moved_and_aged() {
     let (_, mut st) = load("linear,3", &mut c);
     let mac = MacAddr([0, 0, 0, 0, 0, 1]);
     let ip = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
-    let ev = st.on_host_seen(c.now(), mac, Some(ip), 1, 1);
+    let ev = st.on_host_seen(c.now(), mac, Some(ip), Dpid(1), 1);
     assert!(
-        matches!(&ev[..], [TopologyEvent::HostAdded { host }] if host.at == PortRef::new(1, 1) && host.ips.contains(&ip))
+        matches!(&ev[..], [TopologyEvent::HostAdded { host }] if host.at == PortRef::new(Dpid(1), 1) && host.ips.contains(&ip))
     );
-    assert!(st.on_host_seen(c.now(), mac, Some(ip), 1, 1).is_empty());
+    assert!(st
+        .on_host_seen(c.now(), mac, Some(ip), Dpid(1), 1)
+        .is_empty());
     // Seen at a host port elsewhere: a move.
-    let ev = st.on_host_seen(c.advance(ms(10)), mac, Some(ip), 3, 1);
+    let ev = st.on_host_seen(c.advance(ms(10)), mac, Some(ip), Dpid(3), 1);
     assert_eq!(
         ev,
         vec![TopologyEvent::HostMoved {
             mac,
-            from: PortRef::new(1, 1),
-            to: PortRef::new(3, 1)
+            from: PortRef::new(Dpid(1), 1),
+            to: PortRef::new(Dpid(3), 1)
         }]
     );
-    assert_eq!(st.view().host(mac).unwrap().at, PortRef::new(3, 1));
+    assert_eq!(st.view().host(mac).unwrap().at, PortRef::new(Dpid(3), 1));
     // Seen at an inter-switch port (a flooded copy): never learned there, no move.
-    assert!(st.on_host_seen(c.now(), mac, Some(ip), 2, 2).is_empty());
-    assert!(st.on_host_seen(c.now(), mac, Some(ip), 2, 3).is_empty());
-    assert_eq!(st.view().host(mac).unwrap().at, PortRef::new(3, 1));
+    assert!(st
+        .on_host_seen(c.now(), mac, Some(ip), Dpid(2), 2)
+        .is_empty());
+    assert!(st
+        .on_host_seen(c.now(), mac, Some(ip), Dpid(2), 3)
+        .is_empty());
+    assert_eq!(st.view().host(mac).unwrap().at, PortRef::new(Dpid(3), 1));
     // Group addresses and reserved ports never become hosts.
     assert!(st
-        .on_host_seen(c.now(), MacAddr::BROADCAST, None, 1, 1)
+        .on_host_seen(c.now(), MacAddr::BROADCAST, None, Dpid(1), 1)
         .is_empty());
     assert!(st
         .on_host_seen(
             c.now(),
             MacAddr([0, 0, 0, 0, 0, 9]),
             None,
-            1,
+            Dpid(1),
             openflow::port::LOCAL
         )
         .is_empty());
@@ -363,7 +382,7 @@ fn hosts_learned_moved_and_aged() {
         ev,
         vec![TopologyEvent::HostRemoved {
             mac,
-            at: PortRef::new(3, 1),
+            at: PortRef::new(Dpid(3), 1),
             reason: HostGoneReason::Aged
         }]
     );
@@ -374,20 +393,23 @@ fn hosts_learned_moved_and_aged() {
 fn unsettled_ports_teach_nothing_and_late_links_evict_wrong_hosts() {
     let c = Clock::new();
     let mut st = TopologyState::new(StateTimers::default());
-    st.on_switch_up(c.now(), 1, &[port(1), port(2)]);
-    st.on_switch_up(c.now(), 2, &[port(1), port(2)]);
+    st.on_switch_up(c.now(), Dpid(1), &[port(1), port(2)]);
+    st.on_switch_up(c.now(), Dpid(2), &[port(1), port(2)]);
     let mac = MacAddr([0, 0, 0, 0, 0, 7]);
     // Port 2 of s1 is still settling: no host there yet, and it does not flood.
-    assert!(st.on_host_seen(c.now(), mac, None, 1, 2).is_empty());
-    assert_eq!(st.view().flood_ports(1, 1, c.now()), Vec::<u32>::new());
+    assert!(st.on_host_seen(c.now(), mac, None, Dpid(1), 2).is_empty());
+    assert_eq!(
+        st.view().flood_ports(Dpid(1), 1, c.now()),
+        Vec::<u32>::new()
+    );
     let later = c.now() + ms(600);
-    assert_eq!(st.view().flood_ports(1, 1, later), vec![2]);
-    assert_eq!(st.on_host_seen(later, mac, None, 1, 2).len(), 1);
+    assert_eq!(st.view().flood_ports(Dpid(1), 1, later), vec![2]);
+    assert_eq!(st.on_host_seen(later, mac, None, Dpid(1), 2).len(), 1);
     // Then LLDP shows port 2 faces s2: the host is dropped from there.
-    let ev = st.on_lldp(later, 2, 1, 1, 2);
+    let ev = st.on_lldp(later, Dpid(2), 1, Dpid(1), 2);
     assert!(ev.contains(&TopologyEvent::HostRemoved {
         mac,
-        at: PortRef::new(1, 2),
+        at: PortRef::new(Dpid(1), 2),
         reason: HostGoneReason::InterSwitchPort
     }));
     assert!(st.view().host(mac).is_none());
@@ -400,18 +422,21 @@ fn flood_set_excludes_in_port_blocked_and_down_ports() {
     let view = st.view();
     for (i, s) in t.switches.iter().enumerate() {
         let hp = t.hosts.iter().find(|h| h.switch == i).unwrap().port;
-        let ports: BTreeSet<u32> = view.flood_ports(s.dpid, hp, c.now()).into_iter().collect();
+        let ports: BTreeSet<u32> = view
+            .flood_ports(Dpid(s.dpid), hp, c.now())
+            .into_iter()
+            .collect();
         assert!(!ports.contains(&hp));
         for p in &ports {
-            assert!(!view.is_blocked(PortRef::new(s.dpid, *p)));
+            assert!(!view.is_blocked(PortRef::new(Dpid(s.dpid), *p)));
         }
     }
     // A host port that goes down is not flooded.
     let h = &t.hosts[0];
     let d = t.switches[h.switch].dpid;
-    st.on_port_status(c.now(), d, port_reason::MODIFY, &down(h.port));
+    st.on_port_status(c.now(), Dpid(d), port_reason::MODIFY, &down(h.port));
     assert!(!st
         .view()
-        .flood_ports(d, 0, c.advance(ms(1)))
+        .flood_ports(Dpid(d), 0, c.advance(ms(1)))
         .contains(&h.port));
 }

@@ -5,6 +5,7 @@ mod common;
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
+use viola_framework::Dpid;
 
 use common::{arp_reply, arp_request, ipv4, Net};
 use openflow::{Match, Version};
@@ -55,13 +56,13 @@ fn host_move_removes_old_rules_and_traffic_follows() {
         let topo = net.topology.clone().unwrap();
         assert_eq!(
             topo.snapshot().host(common::mac(1)).map(|h| h.at.dpid),
-            Some(new_dpid)
+            Some(Dpid(new_dpid))
         );
         assert!(net.l2.stats().moves.load(Ordering::Relaxed) >= 1);
         // No rule anywhere still sends to h1's old port.
         let stale = net
             .h
-            .table(old_dpid)
+            .table(Dpid(old_dpid))
             .unwrap()
             .entries()
             .iter()
@@ -102,7 +103,7 @@ fn port_down_flushes_and_traffic_reroutes() {
         assert!(net.l2.stats().flushes.load(Ordering::Relaxed) >= 1);
         let view = net.topology.clone().unwrap().snapshot();
         assert_eq!(
-            view.shortest_path(s1, s2).map(|p| p.len()),
+            view.shortest_path(Dpid(s1), Dpid(s2)).map(|p| p.len()),
             Some(4),
             "the long way round"
         );
@@ -153,14 +154,18 @@ fn silent_link_failure_is_seen_within_the_link_timeout() {
     }
     let topo = net.topology.clone().unwrap();
     assert_eq!(
-        topo.snapshot().shortest_path(s1, s2).map(|p| p.len()),
+        topo.snapshot()
+            .shortest_path(Dpid(s1), Dpid(s2))
+            .map(|p| p.len()),
         Some(1),
         "2.6 s: not timed out yet"
     );
     net.h.advance(Duration::from_secs(1));
     net.tick();
     assert_eq!(
-        topo.snapshot().shortest_path(s1, s2).map(|p| p.len()),
+        topo.snapshot()
+            .shortest_path(Dpid(s1), Dpid(s2))
+            .map(|p| p.len()),
         Some(3),
         "3.6 s > 3.5 s: rerouted"
     );
@@ -181,11 +186,11 @@ fn lldp_and_link_local_frames_are_never_forwarded() {
     };
     net.send(1, stp.clone());
     assert_eq!(net.received(2, &stp), 0);
-    let lldp = viola_topology::lldp::build(99, 1, common::mac(1), None, 0).to_vec();
+    let lldp = viola_topology::lldp::build(Dpid(99), 1, common::mac(1), None, 0).to_vec();
     net.send(1, lldp.clone());
     assert_eq!(net.received(2, &lldp), 0);
     // Neither taught anything.
-    assert_eq!(net.l2.learned(net.dpid(0), common::mac(1)), None);
+    assert_eq!(net.l2.learned(Dpid(net.dpid(0)), common::mac(1)), None);
     let _ = Match::new();
 }
 
@@ -218,10 +223,16 @@ fn path_mode_installs_the_whole_path_on_the_first_packet() {
             .in_port(0)
             .eth_src(common::mac(1))
             .eth_dst(common::mac(4));
-        let has = net.h.table(s.dpid).unwrap().entries().iter().any(|e| {
-            e.cookie == viola_l2_learning::COOKIE
-                && e.match_.get(m.fields()[1].id()) == m.fields().get(1)
-        });
+        let has = net
+            .h
+            .table(Dpid(s.dpid))
+            .unwrap()
+            .entries()
+            .iter()
+            .any(|e| {
+                e.cookie == viola_l2_learning::COOKIE
+                    && e.match_.get(m.fields()[1].id()) == m.fields().get(1)
+            });
         assert!(has, "no h1->h4 rule on {}", s.name);
     }
 }
@@ -243,16 +254,16 @@ fn cbench_like_traffic_gets_one_rule_per_packet_in() {
         }
         apps.push(l2.clone());
         let mut h = Harness::new(apps);
-        h.add_switch(1, Version::V1_0, &[1]);
+        h.add_switch(Dpid(1), Version::V1_0, &[1]);
         h.advance(Duration::from_secs(1));
         for n in 1..=4 {
-            h.packet_in(1, 1, arp_request(n, n));
+            h.packet_in(Dpid(1), 1, arp_request(n, n));
         }
-        h.take_sent(1);
+        h.take_sent(Dpid(1));
         for n in 1..=4 {
-            h.packet_in(1, 1, ipv4(n, n % 4 + 1));
+            h.packet_in(Dpid(1), 1, ipv4(n, n % 4 + 1));
         }
-        let fms = h.flow_mods(1);
+        let fms = h.flow_mods(Dpid(1));
         assert_eq!(fms.len(), 4, "topology={with_topology}: {fms:?}");
         assert!(fms.iter().all(|f| f.instructions.iter().all(|i| match i {
             openflow::Instruction::ApplyActions(a) => a.is_empty(),

@@ -21,7 +21,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::Value;
 use viola_framework::rest::{ApiError, JsonBody, RestRoutes};
-use viola_framework::{parse_dpid, Controller};
+use viola_framework::{Controller, Dpid};
 
 use crate::config::Limits;
 use crate::model::{Policy, VmSpec};
@@ -98,8 +98,8 @@ impl VmBody {
             ),
         };
         let dpid = match &self.dpid {
-            Value::String(s) => parse_dpid(s),
-            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.parse::<Dpid>().ok(),
+            Value::Number(n) => n.as_u64().map(Dpid),
             _ => None,
         }
         .ok_or_else(|| {

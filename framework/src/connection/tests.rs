@@ -1,5 +1,6 @@
 //! State-machine tests with a scripted switch: hand-built frames and a virtual clock.
 
+use crate::Dpid;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -97,7 +98,7 @@ fn up(v: Version) -> Script {
     match o.as_slice() {
         [Output::SwitchUp(h)] => {
             assert_eq!(h.version, v);
-            assert_eq!(h.features.datapath_id, DPID);
+            assert_eq!(h.features.datapath_id, Dpid(DPID));
             assert_eq!(h.features.n_tables, 254);
         }
         other => panic!("expected SwitchUp, got {other:?}"),

@@ -9,6 +9,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
+use viola_framework::Dpid;
 
 use openflow::{port, Action, MacAddr, Match, Message, Version};
 use viola_framework::testing::Harness;
@@ -126,7 +127,8 @@ impl Net {
         };
         for i in 0..net.topo.switches.len() {
             let ports: Vec<u32> = (1..=net.topo.port_count(i)).collect();
-            net.h.add_switch(net.topo.switches[i].dpid, version, &ports);
+            net.h
+                .add_switch(Dpid(net.topo.switches[i].dpid), version, &ports);
         }
         // SwitchUp probes are queued: carry them (and their answers) across the links.
         net.run(VecDeque::new());
@@ -147,7 +149,7 @@ impl Net {
     /// PACKET_OUT outputs of messages a switch got, as (in_port, ports, frame).
     fn take_outputs(&mut self, dpid: u64) -> Vec<(u32, Vec<u32>, Vec<u8>)> {
         self.h
-            .take_sent(dpid)
+            .take_sent(Dpid(dpid))
             .iter()
             .filter_map(Message::packet_out)
             .map(|po| {
@@ -210,7 +212,10 @@ impl Net {
                 "storm: more than {MAX_STEPS} frames in flight"
             );
             let m = fields(in_port, &frame);
-            let hit = self.h.table(dpid).and_then(|t| t.lookup_in(0, &m).cloned());
+            let hit = self
+                .h
+                .table(Dpid(dpid))
+                .and_then(|t| t.lookup_in(0, &m).cloned());
             match hit {
                 Some(e) if !e.outputs().contains(&port::CONTROLLER) => {
                     for p in self.expand(dpid, in_port, e.outputs()) {
@@ -219,7 +224,7 @@ impl Net {
                 }
                 _ => {
                     self.packet_ins += 1;
-                    self.h.packet_in(dpid, in_port, frame);
+                    self.h.packet_in(Dpid(dpid), in_port, frame);
                 }
             }
             for &d in &dpids {
@@ -280,9 +285,10 @@ impl Net {
         let b = self.links[&a];
         for (d, p) in [a, b] {
             self.down.push((d, p));
-            let mut info = viola_framework::testing::fake_port(d, p);
+            let mut info = viola_framework::testing::fake_port(Dpid(d), p);
             info.state = openflow::port_state::LINK_DOWN;
-            self.h.port_status(d, openflow::port_reason::MODIFY, info);
+            self.h
+                .port_status(Dpid(d), openflow::port_reason::MODIFY, info);
         }
         self.run(VecDeque::new());
     }
@@ -297,8 +303,9 @@ impl Net {
         let hst = &mut self.topo.hosts[n - 1];
         hst.switch = switch_index;
         hst.port = new_port;
-        let info = viola_framework::testing::fake_port(dpid, new_port);
-        self.h.port_status(dpid, openflow::port_reason::ADD, info);
+        let info = viola_framework::testing::fake_port(Dpid(dpid), new_port);
+        self.h
+            .port_status(Dpid(dpid), openflow::port_reason::ADD, info);
         self.run(VecDeque::new());
         self.h.advance(Duration::from_millis(600));
         (dpid, new_port)
