@@ -241,11 +241,11 @@ async fn run_on(
     let mut flows = Vec::new();
     let mut switches = Vec::new();
     for s in net.switches() {
-        flows.push(read_flows(ctl, s.name(), Dpid(s.dpid())).await);
+        flows.push(read_flows(ctl, s.name(), Dpid(s.dpid().get())).await);
         let ports = s.with_core(|c| c.ports().count());
         switches.push(SwitchSummary {
             name: s.name().to_string(),
-            dpid: Dpid(s.dpid()),
+            dpid: Dpid(s.dpid().get()),
             version: s.version(),
             ports,
         });
@@ -333,11 +333,7 @@ async fn ovs_body(
     // The controller seeing every switch is what counts: OVS refreshes a bridge's
     // `is_connected` only every ~5 s, so polling it would add seconds to every demo.
     let deadline = Instant::now() + opts.settle_timeout;
-    let all_up = |ctl: &Controller| {
-        topo.switches
-            .iter()
-            .all(|s| ctl.switch(Dpid(s.dpid)).is_some())
-    };
+    let all_up = |ctl: &Controller| topo.switches.iter().all(|s| ctl.switch(s.dpid).is_some());
     while !all_up(ctl) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -357,7 +353,7 @@ async fn ovs_body(
                 bridges: topo
                     .switches
                     .iter()
-                    .filter(|s| ctl.switch(Dpid(s.dpid)).is_none())
+                    .filter(|s| ctl.switch(s.dpid).is_none())
                     .map(|s| s.name.clone())
                     .collect::<Vec<_>>()
                     .join(" "),
@@ -379,11 +375,11 @@ async fn ovs_body(
     let mut flows = Vec::new();
     let mut switches = Vec::new();
     for s in &topo.switches {
-        flows.push(read_flows(ctl, &s.name, Dpid(s.dpid)).await);
-        let info = ctl.switch(Dpid(s.dpid));
+        flows.push(read_flows(ctl, &s.name, s.dpid).await);
+        let info = ctl.switch(s.dpid);
         switches.push(SwitchSummary {
             name: s.name.clone(),
-            dpid: Dpid(s.dpid),
+            dpid: s.dpid,
             version: info.as_ref().map(|i| i.version),
             ports: info.map_or(0, |i| i.ports.len()),
         });

@@ -10,6 +10,7 @@
 
 mod net_support;
 
+use openflow::Dpid;
 use std::time::{Duration, Instant};
 
 use net_support::{expected_version, figure, lab_diag, lab_up, model_links, run_dir, Viola};
@@ -42,9 +43,9 @@ fn lab_case(spec: &str, of: OfVersions, prefix: &str) {
             s.dpid
         );
     }
-    let mut dpids: Vec<u64> = viola.ctl.switches().iter().map(|s| s.dpid.get()).collect();
+    let mut dpids: Vec<Dpid> = viola.ctl.switches().iter().map(|s| s.dpid).collect();
     dpids.sort_unstable();
-    let want: Vec<u64> = topo.switches.iter().map(|s| s.dpid).collect();
+    let want: Vec<Dpid> = topo.switches.iter().map(|s| s.dpid).collect();
     assert_eq!(dpids, want, "connected datapath ids");
 
     let expected = model_links(&topo);

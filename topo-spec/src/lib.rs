@@ -17,14 +17,14 @@ use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::path::Path;
 
-use openflow::MacAddr;
+use openflow::{Dpid, MacAddr};
 use serde::Deserialize;
 
 /// A switch of the topology.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Switch {
     pub name: String,
-    pub dpid: u64,
+    pub dpid: Dpid,
 }
 
 /// A host: one interface attached to `switch` (an index into `switches`) at `port`.
@@ -97,7 +97,7 @@ impl Builder {
         let n = self.t.switches.len() + 1;
         self.t.switches.push(Switch {
             name: format!("s{n}"),
-            dpid: n as u64,
+            dpid: Dpid(n as u64),
         });
         self.next_port.push(1);
         n - 1
@@ -353,7 +353,7 @@ struct FileTopo {
 #[serde(deny_unknown_fields)]
 struct FileSwitch {
     name: String,
-    dpid: Option<u64>,
+    dpid: Option<Dpid>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -416,6 +416,7 @@ pub fn from_toml(text: &str, origin: &str) -> Result<Topology, TopoError> {
                 .name
                 .trim_start_matches(|c: char| !c.is_ascii_digit())
                 .parse()
+                .map(Dpid)
                 .map_err(|_| err(format!("switch `{}` needs a dpid", s.name)))?,
         };
         if index.insert(s.name.clone(), t.switches.len()).is_some() {
@@ -552,7 +553,7 @@ mod tests {
             "x.toml",
         )
         .unwrap();
-        assert_eq!(t.switches[1].dpid, 7);
+        assert_eq!(t.switches[1].dpid, Dpid(7));
         assert_eq!(t.hosts[0].prefix, 24);
         assert_eq!(t.links[0].a.port, 2);
         assert!(from_toml("[[hosts]]\nname=\"a\"\nswitch=\"s9\"\n", "y").is_err());

@@ -61,28 +61,25 @@ fn load(spec: &str, clock: &mut Clock) -> (Topology, TopologyState) {
     let mut st = TopologyState::new(StateTimers::default());
     for (i, s) in t.switches.iter().enumerate() {
         let ports: Vec<PortInfo> = (1..=t.port_count(i)).map(port).collect();
-        st.on_switch_up(clock.now(), Dpid(s.dpid), &ports);
+        st.on_switch_up(clock.now(), s.dpid, &ports);
     }
     for l in &t.links {
         let (a, b) = (t.switches[l.a.switch].dpid, t.switches[l.b.switch].dpid);
-        st.on_lldp(clock.now(), Dpid(a), l.a.port, Dpid(b), l.b.port);
-        st.on_lldp(clock.now(), Dpid(b), l.b.port, Dpid(a), l.a.port);
+        st.on_lldp(clock.now(), a, l.a.port, b, l.b.port);
+        st.on_lldp(clock.now(), b, l.b.port, a, l.a.port);
     }
     clock.advance(ms(600));
     (t, st)
 }
 
 /// The tree as switch-level edges: each tree link's two ends.
-fn tree_edges(t: &Topology, st: &TopologyState) -> Vec<(u64, u64)> {
+fn tree_edges(t: &Topology, st: &TopologyState) -> Vec<(Dpid, Dpid)> {
     let tree = st.spanning_tree();
     t.links
         .iter()
         .filter_map(|l| {
             let (a, b) = (t.switches[l.a.switch].dpid, t.switches[l.b.switch].dpid);
-            let (pa, pb) = (
-                PortRef::new(Dpid(a), l.a.port),
-                PortRef::new(Dpid(b), l.b.port),
-            );
+            let (pa, pb) = (PortRef::new(a, l.a.port), PortRef::new(b, l.b.port));
             match (tree.contains(&pa), tree.contains(&pb)) {
                 (true, true) => Some((a, b)),
                 (false, false) => None,
@@ -123,7 +120,7 @@ fn assert_spanning_tree(spec: &str) {
     for h in &t.hosts {
         let d = t.switches[h.switch].dpid;
         assert!(
-            view.is_host_port(PortRef::new(Dpid(d), h.port), clock.now()),
+            view.is_host_port(PortRef::new(d, h.port), clock.now()),
             "{spec}: {} port",
             h.name
         );
@@ -133,7 +130,7 @@ fn assert_spanning_tree(spec: &str) {
         .links
         .iter()
         .flat_map(|l| [(l.a.switch, l.a.port), (l.b.switch, l.b.port)])
-        .filter(|&(s, p)| view.is_blocked(PortRef::new(Dpid(t.switches[s].dpid), p)))
+        .filter(|&(s, p)| view.is_blocked(PortRef::new(Dpid((t.switches[s].dpid).get()), p)))
         .count();
     assert_eq!(blocked_ports, 2 * blocked, "{spec}");
     assert!(blocked > 0, "{spec} has loops, so some links are blocked");
@@ -151,7 +148,7 @@ fn shortest_paths_are_shortest_and_consistent() {
     let mut clock = Clock::new();
     let (t, st) = load("ring,5", &mut clock);
     let view = st.view();
-    let d = |i: usize| Dpid(t.switches[i].dpid);
+    let d = |i: usize| Dpid((t.switches[i].dpid).get());
     // Ring of 5: opposite switches are 2 hops apart either way round.
     assert_eq!(view.shortest_path(d(0), d(2)).unwrap().len(), 2);
     assert_eq!(view.shortest_path(d(0), d(1)).unwrap().len(), 1);
@@ -173,10 +170,7 @@ fn shortest_paths_are_shortest_and_consistent() {
     let view = st.view();
     for a in &t.switches {
         for b in &t.switches {
-            let len = view
-                .shortest_path(Dpid(a.dpid), Dpid(b.dpid))
-                .unwrap()
-                .len();
+            let len = view.shortest_path(a.dpid, b.dpid).unwrap().len();
             assert!(len <= 2, "torus 3x3 diameter is 2, got {len}");
         }
     }
@@ -217,8 +211,8 @@ fn link_times_out_without_probes_and_stays_while_probed() {
         let now = c.advance(ms(1_000));
         for l in &t.links {
             let (a, b) = (t.switches[l.a.switch].dpid, t.switches[l.b.switch].dpid);
-            st.on_lldp(now, Dpid(a), l.a.port, Dpid(b), l.b.port);
-            st.on_lldp(now, Dpid(b), l.b.port, Dpid(a), l.a.port);
+            st.on_lldp(now, a, l.a.port, b, l.b.port);
+            st.on_lldp(now, b, l.b.port, a, l.a.port);
         }
         assert!(st.expire(now).is_empty());
     }
@@ -242,7 +236,7 @@ fn port_down_removes_the_link_at_once_and_traffic_reroutes() {
     let mut c = Clock::new();
     let (t, mut st) = load("ring,5", &mut c);
     let (a, b) = (t.switches[0].dpid, t.switches[1].dpid);
-    assert_eq!(st.view().shortest_path(Dpid(a), Dpid(b)).unwrap().len(), 1);
+    assert_eq!(st.view().shortest_path(a, b).unwrap().len(), 1);
     // The port of s1 facing s2.
     let l = t
         .links
@@ -250,7 +244,7 @@ fn port_down_removes_the_link_at_once_and_traffic_reroutes() {
         .find(|l| l.a.switch.min(l.b.switch) == 0 && l.a.switch.max(l.b.switch) == 1)
         .unwrap();
     let p = if l.a.switch == 0 { l.a.port } else { l.b.port };
-    let ev = st.on_port_status(c.now(), Dpid(a), port_reason::MODIFY, &down(p));
+    let ev = st.on_port_status(c.now(), a, port_reason::MODIFY, &down(p));
     assert_eq!(ev.len(), 2, "both directions: {ev:?}");
     assert!(ev.iter().all(|e| matches!(
         e,
@@ -260,27 +254,27 @@ fn port_down_removes_the_link_at_once_and_traffic_reroutes() {
         }
     )));
     assert_eq!(
-        st.view().shortest_path(Dpid(a), Dpid(b)).unwrap().len(),
+        st.view().shortest_path(a, b).unwrap().len(),
         4,
         "the long way round"
     );
     // The tree still spans the 5 switches over the remaining 4 links.
     assert_eq!(tree_edges(&t, &st).len(), 4);
     // Port back up: not a host port before it settles, and a probe restores the link.
-    st.on_port_status(c.now(), Dpid(a), port_reason::MODIFY, &port(p));
-    assert!(!st.view().is_host_port(PortRef::new(Dpid(a), p), c.now()));
+    st.on_port_status(c.now(), a, port_reason::MODIFY, &port(p));
+    assert!(!st.view().is_host_port(PortRef::new(a, p), c.now()));
     let (pb, db) = if l.a.switch == 0 {
         (l.b.port, b)
     } else {
         (l.a.port, b)
     };
-    st.on_lldp(c.now(), Dpid(a), p, Dpid(db), pb);
-    st.on_lldp(c.now(), Dpid(db), pb, Dpid(a), p);
-    assert_eq!(st.view().shortest_path(Dpid(a), Dpid(b)).unwrap().len(), 1);
+    st.on_lldp(c.now(), a, p, db, pb);
+    st.on_lldp(c.now(), db, pb, a, p);
+    assert_eq!(st.view().shortest_path(a, b).unwrap().len(), 1);
     // Port deleted: same as down.
-    let ev = st.on_port_status(c.now(), Dpid(a), port_reason::DELETE, &port(p));
+    let ev = st.on_port_status(c.now(), a, port_reason::DELETE, &port(p));
     assert_eq!(ev.len(), 2);
-    assert!(st.view().ports(Dpid(a)).unwrap().get(&p).is_none());
+    assert!(st.view().ports(a).unwrap().get(&p).is_none());
 }
 
 #[test]
@@ -422,21 +416,18 @@ fn flood_set_excludes_in_port_blocked_and_down_ports() {
     let view = st.view();
     for (i, s) in t.switches.iter().enumerate() {
         let hp = t.hosts.iter().find(|h| h.switch == i).unwrap().port;
-        let ports: BTreeSet<u32> = view
-            .flood_ports(Dpid(s.dpid), hp, c.now())
-            .into_iter()
-            .collect();
+        let ports: BTreeSet<u32> = view.flood_ports(s.dpid, hp, c.now()).into_iter().collect();
         assert!(!ports.contains(&hp));
         for p in &ports {
-            assert!(!view.is_blocked(PortRef::new(Dpid(s.dpid), *p)));
+            assert!(!view.is_blocked(PortRef::new(s.dpid, *p)));
         }
     }
     // A host port that goes down is not flooded.
     let h = &t.hosts[0];
     let d = t.switches[h.switch].dpid;
-    st.on_port_status(c.now(), Dpid(d), port_reason::MODIFY, &down(h.port));
+    st.on_port_status(c.now(), d, port_reason::MODIFY, &down(h.port));
     assert!(!st
         .view()
-        .flood_ports(Dpid(d), 0, c.advance(ms(1)))
+        .flood_ports(d, 0, c.advance(ms(1)))
         .contains(&h.port));
 }

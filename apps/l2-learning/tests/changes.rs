@@ -56,13 +56,13 @@ fn host_move_removes_old_rules_and_traffic_follows() {
         let topo = net.topology.clone().unwrap();
         assert_eq!(
             topo.snapshot().host(common::mac(1)).map(|h| h.at.dpid),
-            Some(Dpid(new_dpid))
+            Some(new_dpid)
         );
         assert!(net.l2.stats().moves.load(Ordering::Relaxed) >= 1);
         // No rule anywhere still sends to h1's old port.
         let stale = net
             .h
-            .table(Dpid(old_dpid))
+            .table(old_dpid)
             .unwrap()
             .entries()
             .iter()
@@ -103,7 +103,7 @@ fn port_down_flushes_and_traffic_reroutes() {
         assert!(net.l2.stats().flushes.load(Ordering::Relaxed) >= 1);
         let view = net.topology.clone().unwrap().snapshot();
         assert_eq!(
-            view.shortest_path(Dpid(s1), Dpid(s2)).map(|p| p.len()),
+            view.shortest_path(s1, s2).map(|p| p.len()),
             Some(4),
             "the long way round"
         );
@@ -154,18 +154,14 @@ fn silent_link_failure_is_seen_within_the_link_timeout() {
     }
     let topo = net.topology.clone().unwrap();
     assert_eq!(
-        topo.snapshot()
-            .shortest_path(Dpid(s1), Dpid(s2))
-            .map(|p| p.len()),
+        topo.snapshot().shortest_path(s1, s2).map(|p| p.len()),
         Some(1),
         "2.6 s: not timed out yet"
     );
     net.h.advance(Duration::from_secs(1));
     net.tick();
     assert_eq!(
-        topo.snapshot()
-            .shortest_path(Dpid(s1), Dpid(s2))
-            .map(|p| p.len()),
+        topo.snapshot().shortest_path(s1, s2).map(|p| p.len()),
         Some(3),
         "3.6 s > 3.5 s: rerouted"
     );
@@ -190,7 +186,10 @@ fn lldp_and_link_local_frames_are_never_forwarded() {
     net.send(1, lldp.clone());
     assert_eq!(net.received(2, &lldp), 0);
     // Neither taught anything.
-    assert_eq!(net.l2.learned(Dpid(net.dpid(0)), common::mac(1)), None);
+    assert_eq!(
+        net.l2.learned(Dpid(net.dpid(0).get()), common::mac(1)),
+        None
+    );
     let _ = Match::new();
 }
 
@@ -223,16 +222,10 @@ fn path_mode_installs_the_whole_path_on_the_first_packet() {
             .in_port(0)
             .eth_src(common::mac(1))
             .eth_dst(common::mac(4));
-        let has = net
-            .h
-            .table(Dpid(s.dpid))
-            .unwrap()
-            .entries()
-            .iter()
-            .any(|e| {
-                e.cookie == viola_l2_learning::COOKIE
-                    && e.match_.get(m.fields()[1].id()) == m.fields().get(1)
-            });
+        let has = net.h.table(s.dpid).unwrap().entries().iter().any(|e| {
+            e.cookie == viola_l2_learning::COOKIE
+                && e.match_.get(m.fields()[1].id()) == m.fields().get(1)
+        });
         assert!(has, "no h1->h4 rule on {}", s.name);
     }
 }

@@ -7,7 +7,6 @@ mod common;
 
 use common::{arp_reply, arp_request, ipv4, Net};
 use openflow::Version;
-use viola_framework::Dpid;
 use viola_l2_learning::{L2Config, Mode};
 
 fn all_pairs(spec: &str, version: Version, mode: Mode) {
@@ -79,7 +78,7 @@ fn all_pairs(spec: &str, version: Version, mode: Mode) {
     }
     // Every switch holds l2 rules.
     for s in &net.topo.switches {
-        let t = net.h.table(Dpid(s.dpid)).unwrap();
+        let t = net.h.table(s.dpid).unwrap();
         let n = t
             .entries()
             .iter()
