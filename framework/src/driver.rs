@@ -315,10 +315,10 @@ impl SwitchTask {
                     .observe(d.as_secs_f64()),
                 Output::Closed(reason) => match &reason {
                     CloseReason::PeerClosed | CloseReason::Shutdown | CloseReason::Replaced => {
-                        tracing::info!(dpid = ?self.dpid.map(|d| d.to_string()), addr = %self.addr, "connection closed: {reason}")
+                        tracing::info!(dpid = ?self.dpid, addr = %self.addr, "connection closed: {reason}")
                     }
                     _ => {
-                        tracing::warn!(dpid = ?self.dpid.map(|d| d.to_string()), addr = %self.addr, "connection closed: {reason}")
+                        tracing::warn!(dpid = ?self.dpid, addr = %self.addr, "connection closed: {reason}")
                     }
                 },
             }

@@ -67,12 +67,12 @@ trait Sink {
 impl Sink for Context<'_> {
     fn flow_mod(&mut self, dpid: Dpid, fm: &FlowMod) {
         if let Err(e) = self.send(dpid, fm) {
-            tracing::debug!(dpid = %dpid.to_string(), "topology: flow_mod not sent: {e}");
+            tracing::debug!(dpid = %dpid, "topology: flow_mod not sent: {e}");
         }
     }
     fn packet_out(&mut self, dpid: Dpid, po: &PacketOut) {
         if let Err(e) = self.send(dpid, po) {
-            tracing::debug!(dpid = %dpid.to_string(), "topology: probe not sent: {e}");
+            tracing::debug!(dpid = %dpid, "topology: probe not sent: {e}");
         }
     }
     fn publish(&mut self, ev: TopologyEvent) {
@@ -86,12 +86,12 @@ impl Sink for Context<'_> {
 impl Sink for Controller {
     fn flow_mod(&mut self, dpid: Dpid, fm: &FlowMod) {
         if let Err(e) = self.send(dpid, fm) {
-            tracing::debug!(dpid = %dpid.to_string(), "topology: flow_mod not sent: {e}");
+            tracing::debug!(dpid = %dpid, "topology: flow_mod not sent: {e}");
         }
     }
     fn packet_out(&mut self, dpid: Dpid, po: &PacketOut) {
         if let Err(e) = self.send(dpid, po) {
-            tracing::debug!(dpid = %dpid.to_string(), "topology: probe not sent: {e}");
+            tracing::debug!(dpid = %dpid, "topology: probe not sent: {e}");
         }
     }
     fn publish(&mut self, ev: TopologyEvent) {
@@ -255,7 +255,7 @@ impl TopologyApp {
             let max_age = self.cfg.timers.link_timeout.as_millis() as u64;
             if let Err(e) = lldp::verify(&probe, key, self.stamp(now), max_age) {
                 self.stats.probes_rejected.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(dpid = %dpid.to_string(), in_port, "topology: LLDP rejected: {e}");
+                tracing::warn!(dpid = %dpid, in_port, "topology: LLDP rejected: {e}");
                 return;
             }
         }

@@ -17,6 +17,7 @@
 //! the field.
 
 use openflow::Version;
+use serde::Deserialize as _;
 use serde_json::{json, Map, Value};
 use viola_framework::Dpid;
 
@@ -175,9 +176,7 @@ fn switch_from_value(i: usize, v: &Value) -> Result<SwitchFlows, DocError> {
         .as_object()
         .ok_or_else(|| DocError::invalid(&at, format!("expected an object, got {}", kind(v))))?;
     let dpid = match o.get("dpid") {
-        Some(Value::String(s)) => s.parse::<Dpid>().ok(),
-        Some(Value::Number(n)) => n.as_u64().map(Dpid),
-        Some(_) => None,
+        Some(v) => Dpid::deserialize(v).ok(),
         None => return Err(DocError::invalid(format!("{at}.dpid"), "missing")),
     }
     .ok_or_else(|| {

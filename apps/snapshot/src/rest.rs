@@ -97,12 +97,7 @@ impl VmBody {
                     .map_err(|_| bad(format!("VM `{}`: `{s}` is not an IP address", self.name)))?,
             ),
         };
-        let dpid = match &self.dpid {
-            Value::String(s) => s.parse::<Dpid>().ok(),
-            Value::Number(n) => n.as_u64().map(Dpid),
-            _ => None,
-        }
-        .ok_or_else(|| {
+        let dpid = Dpid::deserialize(&self.dpid).map_err(|_| {
             bad(format!(
                 "VM `{}`: bad datapath id {}: expected 16 hex digits or a decimal number",
                 self.name, self.dpid

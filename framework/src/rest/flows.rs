@@ -104,15 +104,13 @@ fn parse_mods(
 fn check_dpid(v: &Value, dpid: Dpid) -> Result<(), OfJsonError> {
     let given = match v.get("dpid") {
         None | Some(Value::Null) => return Ok(()),
-        Some(Value::Number(n)) => n.as_u64().map(Dpid),
-        Some(Value::String(s)) => s.parse::<Dpid>().ok(),
-        Some(_) => None,
+        Some(v) => <Dpid as serde::Deserialize>::deserialize(v).ok(),
     };
     match given {
         Some(d) if d == dpid => Ok(()),
         Some(d) => Err(OfJsonError::new(
             "dpid",
-            format!("{} does not match the switch of the path {}", d, dpid),
+            format!("{d} does not match the switch of the path {dpid}"),
         )),
         None => Err(OfJsonError::new(
             "dpid",
