@@ -222,7 +222,7 @@ async fn rate_limit_drops_packet_ins_beyond_the_budget() {
     let mut sw = ScriptedSwitch::connect(running.local_addrs()[0])
         .await
         .unwrap();
-    sw.handshake(V1_3, 1).await.unwrap();
+    sw.handshake(V1_3, Dpid(1)).await.unwrap();
     let mut burst = Vec::new();
     for i in 0..50 {
         burst.extend_from_slice(&frames::packet_in_v13(i, 1, &[0u8; 60]));

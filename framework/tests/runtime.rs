@@ -112,9 +112,9 @@ async fn handshake_in_1_0_and_1_3_then_packet_in_gets_a_packet_out() {
     let (running, addr) = start(app.clone(), config(5.0)).await;
     let ctl = running.handle();
     let mut s10 = ScriptedSwitch::connect(addr).await.unwrap();
-    s10.handshake(V1_0, 0x10).await.unwrap();
+    s10.handshake(V1_0, Dpid(0x10)).await.unwrap();
     let mut s13 = ScriptedSwitch::connect(addr).await.unwrap();
-    s13.handshake(V1_3, 0x13).await.unwrap();
+    s13.handshake(V1_3, Dpid(0x13)).await.unwrap();
     eventually("two switches", || ctl.switches().len() == 2).await;
     assert_eq!(ctl.version(Dpid(0x10)), Some(V1_0));
     assert_eq!(ctl.version(Dpid(0x13)), Some(V1_3));
@@ -175,9 +175,9 @@ async fn echo_keeps_a_live_switch_and_drops_a_dead_one() {
     let (running, addr) = start(app.clone(), config(0.1)).await;
     let ctl = running.handle();
     let mut live = ScriptedSwitch::connect(addr).await.unwrap();
-    live.handshake(V1_3, 1).await.unwrap();
+    live.handshake(V1_3, Dpid(1)).await.unwrap();
     let mut dead = ScriptedSwitch::connect(addr).await.unwrap();
-    dead.handshake(V1_3, 2).await.unwrap();
+    dead.handshake(V1_3, Dpid(2)).await.unwrap();
     // The live one answers echoes for a while; the dead one reads and never answers.
     let live_task = tokio::spawn(async move {
         for _ in 0..8 {
@@ -209,7 +209,7 @@ async fn requests_and_barriers_with_errors() {
     let (running, addr) = start(app.clone(), config(5.0)).await;
     let ctl = running.handle();
     let mut sw = ScriptedSwitch::connect(addr).await.unwrap();
-    sw.handshake(V1_3, 7).await.unwrap();
+    sw.handshake(V1_3, Dpid(7)).await.unwrap();
     eventually("switch", || ctl.switch(Dpid(7)).is_some()).await;
     let t = wire::types(V1_3);
 
@@ -305,7 +305,7 @@ async fn bad_peers_are_closed_while_a_good_switch_keeps_working() {
     let (running, addr) = start(app.clone(), config(5.0)).await;
     let ctl = running.handle();
     let mut good = ScriptedSwitch::connect(addr).await.unwrap();
-    good.handshake(V1_3, 0x600d).await.unwrap();
+    good.handshake(V1_3, Dpid(0x600d)).await.unwrap();
     eventually("good switch", || ctl.switch(Dpid(0x600d)).is_some()).await;
 
     let mut attackers = Vec::new();
@@ -328,7 +328,7 @@ async fn bad_peers_are_closed_while_a_good_switch_keeps_working() {
     // Length 3 after a proper handshake.
     attackers.push(tokio::spawn(async move {
         let mut s = ScriptedSwitch::connect(addr).await.unwrap();
-        s.handshake(V1_3, 0xbad1).await.unwrap();
+        s.handshake(V1_3, Dpid(0xbad1)).await.unwrap();
         s.send(&[0x04, 0x0a, 0x00, 0x03, 0, 0, 0, 1]).await.unwrap();
         assert!(
             closed_with_error(&mut s, error_type::BAD_REQUEST, bad_request::BAD_LEN).await,
@@ -339,7 +339,7 @@ async fn bad_peers_are_closed_while_a_good_switch_keeps_working() {
     // is short for a packet-in).
     attackers.push(tokio::spawn(async move {
         let mut s = ScriptedSwitch::connect(addr).await.unwrap();
-        s.handshake(V1_3, 0xbad2).await.unwrap();
+        s.handshake(V1_3, Dpid(0xbad2)).await.unwrap();
         let mut f = vec![0x04, 0x0a, 0x00, 0x0c, 0, 0, 0, 2];
         f.extend_from_slice(&[0xff, 0xff, 0xff, 0xff]);
         s.send(&f).await.unwrap();
@@ -351,7 +351,7 @@ async fn bad_peers_are_closed_while_a_good_switch_keeps_working() {
     // A 64 KiB lie: declares 65535 bytes of FEATURES_REPLY, sends 100, then hangs up.
     attackers.push(tokio::spawn(async move {
         let mut s = ScriptedSwitch::connect(addr).await.unwrap();
-        s.handshake(V1_3, 0xbad3).await.unwrap();
+        s.handshake(V1_3, Dpid(0xbad3)).await.unwrap();
         let mut f = vec![0x04, 0x0a, 0xff, 0xff, 0, 0, 0, 3];
         f.extend_from_slice(&[0u8; 92]);
         s.send(&f).await.unwrap();
@@ -399,11 +399,11 @@ async fn a_second_connection_with_the_same_dpid_replaces_the_first() {
     let (running, addr) = start(app.clone(), config(5.0)).await;
     let ctl = running.handle();
     let mut a = ScriptedSwitch::connect(addr).await.unwrap();
-    a.handshake(V1_3, 5).await.unwrap();
+    a.handshake(V1_3, Dpid(5)).await.unwrap();
     eventually("first", || ctl.switch(Dpid(5)).is_some()).await;
     let first_addr = ctl.switch(Dpid(5)).unwrap().addr;
     let mut b = ScriptedSwitch::connect(addr).await.unwrap();
-    b.handshake(V1_0, 5).await.unwrap();
+    b.handshake(V1_0, Dpid(5)).await.unwrap();
     a.until_closed().await.unwrap();
     eventually("replacement", || {
         ctl.switch(Dpid(5)).is_some_and(|s| s.addr != first_addr)
@@ -435,7 +435,7 @@ async fn active_connect_with_backoff() {
     let ctl = running.handle();
     let (tcp, _) = listener.accept().await.unwrap();
     let mut s = ScriptedSwitch::new(tcp);
-    s.handshake(V1_3, 0xac).await.unwrap();
+    s.handshake(V1_3, Dpid(0xac)).await.unwrap();
     eventually("active switch", || ctl.switch(Dpid(0xac)).is_some()).await;
     drop(s);
     eventually("down", || ctl.switch(Dpid(0xac)).is_none()).await;
@@ -445,7 +445,7 @@ async fn active_connect_with_backoff() {
         .unwrap()
         .unwrap();
     let mut s = ScriptedSwitch::new(tcp);
-    s.handshake(V1_3, 0xac).await.unwrap();
+    s.handshake(V1_3, Dpid(0xac)).await.unwrap();
     eventually("reconnected", || ctl.switch(Dpid(0xac)).is_some()).await;
     running.shutdown().await;
 }

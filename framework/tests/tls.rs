@@ -94,11 +94,11 @@ async fn tls_with_client_certificates_next_to_plain_tcp() {
     let tcp = TcpStream::connect(tls_addr).await.unwrap();
     let stream = connector.connect(name.clone(), tcp).await.unwrap();
     let mut sw = ScriptedSwitch::new(stream);
-    sw.handshake(V1_3, 0x7151).await.unwrap();
+    sw.handshake(V1_3, Dpid(0x7151)).await.unwrap();
 
     // Plain TCP on the other listener.
     let mut plain = ScriptedSwitch::connect(tcp_addr).await.unwrap();
-    plain.handshake(V1_3, 0x7c9).await.unwrap();
+    plain.handshake(V1_3, Dpid(0x7c9)).await.unwrap();
     for _ in 0..100 {
         if ctl.switches().len() == 2 {
             break;
@@ -113,7 +113,7 @@ async fn tls_with_client_certificates_next_to_plain_tcp() {
     let refused = match connector.connect(name, tcp).await {
         Err(_) => true,
         Ok(stream) => ScriptedSwitch::new(stream)
-            .handshake(V1_3, 0xbad)
+            .handshake(V1_3, Dpid(0xbad))
             .await
             .is_err(),
     };

@@ -132,7 +132,7 @@ async fn bad_peers(addr: SocketAddr) -> Vec<Outcome> {
     tasks.push(tokio::spawn(async move {
         let start = Instant::now();
         let mut s = ScriptedSwitch::connect(addr).await.expect("connect");
-        s.handshake(V1_3, 0xbad2).await.expect("handshake");
+        s.handshake(V1_3, Dpid(0xbad2)).await.expect("handshake");
         let mut f = vec![V1_3.wire(), 0x0a, 0x00, 0x0c, 0, 0, 0, 2];
         f.extend_from_slice(&[0xff; 4]);
         let _ = s.send(&f).await;
@@ -333,7 +333,7 @@ fn bad_input(prefix: &'static str, of: OfVersions) {
     // Kept until the REST check below (dropping it closes the connection).
     let _new_switch = rig.block_on(async {
         let mut s = ScriptedSwitch::connect(rig.of_addr).await.expect("connect");
-        s.handshake(V1_3, 0x600d)
+        s.handshake(V1_3, Dpid(0x600d))
             .await
             .expect("a new switch's handshake");
         // Keep it until the controller has registered it.

@@ -193,7 +193,7 @@ fn ovs_over_tls_body() {
         match connector.connect(server, tcp).await {
             Err(_) => true,
             Ok(stream) => ScriptedSwitch::new(stream)
-                .handshake(V1_3, 0xbad)
+                .handshake(V1_3, Dpid(0xbad))
                 .await
                 .is_err(),
         }
