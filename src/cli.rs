@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use crate::cmd;
 
 #[derive(Parser)]
-#[command(name = "viola", version, about = "Viola: a fast, typed OpenFlow controller framework")]
+#[command(
+    name = "viola",
+    version,
+    about = "Viola: a fast, typed OpenFlow controller framework"
+)]
 struct Cli {
     /// More log lines on stderr: -v for info, -vv for debug (RUST_LOG overrides).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -73,7 +77,10 @@ fn init_logging(verbose: u8, default_level: &str) {
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.command.default_log_level());
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("viola: cannot start the runtime: {e}");

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use openflow::instruction::DisplayInstructions;
-use openflow::{FlowStatsRequest, StatsReplyBody, StatsRequest, Version};
+use openflow::{Dpid, FlowStatsRequest, StatsReplyBody, StatsRequest, Version};
 use viola_framework::{App, Controller, ControllerBuilder, ListenAddr};
 
 mod report;
@@ -105,7 +105,7 @@ fn flow_line(f: &openflow::FlowStats) -> String {
     )
 }
 
-async fn read_flows(ctl: &Controller, name: &str, dpid: u64) -> SwitchFlows {
+async fn read_flows(ctl: &Controller, name: &str, dpid: Dpid) -> SwitchFlows {
     let req = StatsRequest::Flow(FlowStatsRequest::default());
     match ctl.request(dpid, &req).await {
         Ok(parts) => {
@@ -241,11 +241,11 @@ async fn run_on(
     let mut flows = Vec::new();
     let mut switches = Vec::new();
     for s in net.switches() {
-        flows.push(read_flows(ctl, s.name(), s.dpid()).await);
+        flows.push(read_flows(ctl, s.name(), Dpid(s.dpid().get())).await);
         let ports = s.with_core(|c| c.ports().count());
         switches.push(SwitchSummary {
             name: s.name().to_string(),
-            dpid: s.dpid(),
+            dpid: Dpid(s.dpid().get()),
             version: s.version(),
             ports,
         });

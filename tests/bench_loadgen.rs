@@ -15,10 +15,10 @@ use openflow::{
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use viola_framework::{ControllerBuilder, ListenAddr};
-use viola_l2_learning::L2Learning;
 use viola_bench as bench;
 use viola_bench::{BenchConfig, BenchMode};
+use viola_framework::{ControllerBuilder, ListenAddr};
+use viola_l2_learning::L2Learning;
 
 async fn l2_controller() -> (viola_framework::RunningController, SocketAddr) {
     let running = ControllerBuilder::new()
@@ -149,7 +149,7 @@ async fn fake_switch_conn(mut s: tokio::net::TcpStream, v: Version, seen: Arc<Mu
                     seen.lock()
                         .unwrap()
                         .dpids
-                        .insert(msg.features_reply().unwrap().datapath_id);
+                        .insert(msg.features_reply().unwrap().datapath_id.get());
                 }
                 MessageKind::EchoReply => seen.lock().unwrap().echo_replies += 1,
                 MessageKind::PacketIn => {

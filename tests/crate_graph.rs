@@ -11,7 +11,7 @@ use serde_json::Value;
 /// The layers, bottom first. A crate may depend on crates of any lower layer only.
 const LAYERS: &[&[&str]] = &[
     &["openflow"],
-    &["viola-topo-spec"],
+    &["viola-topo-spec", "viola-client"],
     &["viola-sim", "viola-lab", "viola-bench"],
     &["viola-framework", "viola-orchestrator"],
     &["viola-topology"],

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use openflow::{port, Action, FlowMod, Match, PacketOut, Version};
-use viola_framework::{App, Context, Event, Verdict};
 use viola::demo::{self, DemoOptions};
+use viola_framework::{App, Context, Event, Verdict};
 
 /// Floods every packet-in; installs a table-miss flow on 1.3 switches.
 struct Hub;

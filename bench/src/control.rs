@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use openflow::error::bad_request;
 use openflow::{
-    port_state, Control, ErrorMsg, FeaturesReply, Message, MessageKind, Neutral, PortInfo,
+    port_state, Control, Dpid, ErrorMsg, FeaturesReply, Message, MessageKind, Neutral, PortInfo,
     StatsReply, StatsReplyBody, StatsRequest, SwitchConfig, SwitchDesc, Version,
 };
 
@@ -31,16 +31,16 @@ pub enum Seen {
 #[derive(Debug, Clone)]
 pub struct ControlState {
     pub version: Version,
-    pub dpid: u64,
+    pub dpid: Dpid,
     config: SwitchConfig,
 }
 
-fn port(v: Version, dpid: u64, n: u32) -> PortInfo {
-    let d = dpid.to_be_bytes();
+fn port(v: Version, dpid: Dpid, n: u32) -> PortInfo {
+    let d = dpid.get().to_be_bytes();
     PortInfo {
         port_no: n,
         hw_addr: openflow::MacAddr([0x02, d[5], d[6], d[7], 0x00, n as u8]),
-        name: format!("bench{}-{n}", dpid),
+        name: format!("bench{}-{n}", dpid.get()),
         config: 0,
         state: if v == Version::V1_3 {
             port_state::LIVE
@@ -57,7 +57,7 @@ fn port(v: Version, dpid: u64, n: u32) -> PortInfo {
 }
 
 impl ControlState {
-    pub fn new(version: Version, dpid: u64) -> Self {
+    pub fn new(version: Version, dpid: Dpid) -> Self {
         ControlState {
             version,
             dpid,
@@ -165,7 +165,7 @@ impl ControlState {
                         hw_desc: "viola bench emulated switch".into(),
                         sw_desc: concat!("viola-testbed ", env!("CARGO_PKG_VERSION")).into(),
                         serial_num: "None".into(),
-                        dp_desc: format!("bench {}", self.dpid),
+                        dp_desc: format!("bench {}", self.dpid.get()),
                     }),
                     Some(StatsRequest::PortDesc) if self.version == Version::V1_3 => {
                         StatsReplyBody::PortDesc(self.ports())
@@ -211,11 +211,11 @@ mod tests {
     #[test]
     fn features_echo_barrier_desc() {
         for v in Version::ALL {
-            let mut st = ControlState::new(v, 0x2a);
+            let mut st = ControlState::new(v, Dpid(0x2a));
             let (seen, r) = ask(&mut st, &Control::FeaturesRequest);
             assert_eq!(seen, Seen::FeaturesRequest);
             let f = r[0].1.features_reply().unwrap();
-            assert_eq!((r[0].0, f.datapath_id, f.n_buffers), (42, 0x2a, 256));
+            assert_eq!((r[0].0, f.datapath_id, f.n_buffers), (42, Dpid(0x2a), 256));
             let (seen, r) = ask(&mut st, &Control::EchoRequest(Bytes::from_static(b"hi")));
             assert_eq!(seen, Seen::Echo);
             assert_eq!(
@@ -244,7 +244,7 @@ mod tests {
                 }))
             );
         }
-        let mut st = ControlState::new(Version::V1_3, 1);
+        let mut st = ControlState::new(Version::V1_3, Dpid(1));
         let (_, r) = ask(&mut st, &StatsRequest::PortDesc);
         let StatsReplyBody::PortDesc(p) = r[0].1.stats_reply().unwrap().body else {
             panic!()

@@ -32,7 +32,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use openflow::Version;
+use openflow::{Dpid, Version};
 use tokio::sync::{watch, Notify, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -126,12 +126,12 @@ impl Default for BenchConfig {
 pub enum BenchError {
     #[error("cannot connect to the controller at {addr}: {reason}")]
     Connect { addr: SocketAddr, reason: String },
-    #[error("switch {dpid:#x}: {reason}")]
-    Io { dpid: u64, reason: String },
-    #[error("switch {dpid:#x}: the controller closed the connection")]
-    Closed { dpid: u64 },
-    #[error("switch {dpid:#x}: bad framing from the controller: {reason}")]
-    Protocol { dpid: u64, reason: String },
+    #[error("switch {dpid}: {reason}")]
+    Io { dpid: Dpid, reason: String },
+    #[error("switch {dpid}: the controller closed the connection")]
+    Closed { dpid: Dpid },
+    #[error("switch {dpid}: bad framing from the controller: {reason}")]
+    Protocol { dpid: Dpid, reason: String },
     #[error("cannot encode a probe: {0}")]
     Encode(String),
     #[error("only {ready} of {total} switches completed the handshake within {timeout:?}")]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use openflow::header::{frame_len, MAX_MESSAGE_LEN};
-use openflow::{hello, Version};
+use openflow::{hello, Dpid, Version};
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 use tokio::sync::{watch, Notify, Semaphore};
@@ -103,7 +103,7 @@ pub async fn run(
     shared: Arc<Shared>,
     mut phase_rx: watch::Receiver<Phase>,
 ) -> Result<Outcome, BenchError> {
-    let dpid = plan.dpid_offset + idx as u64;
+    let dpid = Dpid(plan.dpid_offset + idx as u64);
     let permit = shared
         .setup_permits
         .acquire()
@@ -378,7 +378,7 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-fn io_err(dpid: u64, e: std::io::Error) -> BenchError {
+fn io_err(dpid: Dpid, e: std::io::Error) -> BenchError {
     BenchError::Io {
         dpid,
         reason: e.to_string(),

@@ -7,6 +7,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
+use viola_framework::Dpid;
 
 use bytes::{Bytes, BytesMut};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
@@ -62,7 +63,7 @@ fn bench_pipeline(c: &mut Criterion) {
             .collect();
         apps.push(Arc::new(Sink(AtomicU64::new(0))));
         let mut h = Harness::new(apps);
-        h.add_switch(1, Version::V1_0, &[1, 2]);
+        h.add_switch(Dpid(1), Version::V1_0, &[1, 2]);
         let pi = PacketIn {
             buffer_id: Some(7),
             total_len: 64,
@@ -75,7 +76,7 @@ fn bench_pipeline(c: &mut Criterion) {
         g.bench_function(format!("packet_in_through_{}_apps", n_pass + 1), |b| {
             b.iter(|| {
                 h.deliver(&Event::PacketIn {
-                    dpid: 1,
+                    dpid: Dpid(1),
                     packet_in: &pi,
                 })
             })
@@ -108,7 +109,7 @@ fn handshake(v: Version) -> Connection {
             };
             let reply: Option<Message> = match m.control() {
                 Some(Control::FeaturesRequest) => FeaturesReply {
-                    datapath_id: 1,
+                    datapath_id: Dpid(1),
                     n_buffers: 256,
                     n_tables: 1,
                     auxiliary_id: 0,

@@ -7,6 +7,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use viola_framework::Dpid;
 
 use openflow::{port, Action, PacketOut, Version};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -55,7 +56,9 @@ async fn main() {
         let total = total.clone();
         tasks.push(tokio::spawn(async move {
             let mut sw = ScriptedSwitch::connect(addr).await.expect("connect");
-            sw.handshake(Version::V1_0, i + 1).await.expect("handshake");
+            sw.handshake(Version::V1_0, Dpid(i + 1))
+                .await
+                .expect("handshake");
             let mut tcp = sw.into_inner();
             let pin = frames::packet_in_v10(0, 1, &[0x5a; 64]);
             let batch: Vec<u8> = pin
@@ -96,8 +99,14 @@ async fn main() {
         n as f64 / dt
     );
     let m = viola_framework::metrics::metrics();
-    let sent = m.messages_sent_total.with_label_values(&["PACKET_OUT"]).get();
-    let received = m.messages_received_total.with_label_values(&["PACKET_IN"]).get();
+    let sent = m
+        .messages_sent_total
+        .with_label_values(&["PACKET_OUT"])
+        .get();
+    let received = m
+        .messages_received_total
+        .with_label_values(&["PACKET_IN"])
+        .get();
     println!("controller: {received} PACKET_IN received, {sent} PACKET_OUT sent");
     running.shutdown().await;
 }

@@ -13,23 +13,7 @@ use std::time::SystemTime;
 
 use openflow::{ErrorMsg, FlowRemoved, Message, PacketIn, PortInfo, PortStatus, Version};
 
-/// A datapath id.
-pub type Dpid = u64;
-
-/// Formats a datapath id as 16 hex digits, as the REST API does.
-pub fn dpid_hex(d: Dpid) -> String {
-    format!("{d:016x}")
-}
-
-/// Parses a datapath id given as 16 hex digits (colons allowed) or as a decimal number.
-pub fn parse_dpid(s: &str) -> Option<Dpid> {
-    let s = s.trim();
-    let hex: String = s.chars().filter(|c| *c != ':').collect();
-    if hex.len() == 16 {
-        return u64::from_str_radix(&hex, 16).ok();
-    }
-    s.parse().ok()
-}
+pub use openflow::Dpid;
 
 /// What an app tells the pipeline after an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -54,11 +54,11 @@ impl Claims {
             None => "no client certificate (duplicate_dpid = pin needs TLS with one)".into(),
             Some(d) if d.is_empty() => format!(
                 "the client certificate names no datapath id ({DPID_URI_PREFIX}… URI) and so not {}",
-                crate::app::dpid_hex(dpid)
+                dpid
             ),
             Some(_) => format!(
                 "the client certificate does not name datapath id {}",
-                crate::app::dpid_hex(dpid)
+                dpid
             ),
         }
     }

@@ -248,7 +248,7 @@ impl SwitchTask {
                         DuplicateDpid::Replace => {}
                         DuplicateDpid::Refuse => {
                             if let Some(holder) = self.ctl.holder(dpid, self.conn_id) {
-                                tracing::warn!(dpid = %crate::app::dpid_hex(dpid), holder = %holder, refused = %self.addr,
+                                tracing::warn!(dpid = %dpid, holder = %holder, refused = %self.addr,
                                     "second connection for a datapath id refused (duplicate_dpid = refuse)");
                                 self.close.notify_one();
                                 continue;
@@ -256,7 +256,7 @@ impl SwitchTask {
                         }
                         DuplicateDpid::Pin => {
                             if !self.claims.allows(dpid) {
-                                tracing::warn!(dpid = %crate::app::dpid_hex(dpid), refused = %self.addr,
+                                tracing::warn!(dpid = %dpid, refused = %self.addr,
                                     "switch refused (duplicate_dpid = pin): {}", self.claims.refusal(dpid));
                                 self.close.notify_one();
                                 continue;
@@ -267,17 +267,17 @@ impl SwitchTask {
                     self.packet_ins = Some(
                         crate::metrics::metrics()
                             .packet_in_total
-                            .with_label_values(&[&crate::app::dpid_hex(dpid)]),
+                            .with_label_values(&[&dpid.to_string()]),
                     );
                     if let Some(old) = self.ctl.register(entry) {
                         // Same dpid on a new connection: the new one wins (see docs).
-                        tracing::warn!(dpid = %crate::app::dpid_hex(dpid), old = %old.info.addr, new = %self.addr,
+                        tracing::warn!(dpid = %dpid, old = %old.info.addr, new = %self.addr,
                             "second connection for a datapath id: replacing the old one");
                         old.backend.close.notify_one();
                         self.run(&Event::SwitchDown(dpid), conn, now);
                         self.ctl.emit_event(ControllerEvent::SwitchDown { dpid });
                     }
-                    tracing::info!(dpid = %crate::app::dpid_hex(dpid), version = %info.version, addr = %self.addr,
+                    tracing::info!(dpid = %dpid, version = %info.version, addr = %self.addr,
                         ports = info.ports.len(), "switch up");
                     self.run(&Event::SwitchUp(&info), conn, now);
                     self.ctl.emit_event(ControllerEvent::SwitchUp {
@@ -307,7 +307,7 @@ impl SwitchTask {
                         if !self.ctl.update_port(dpid, &s, max_ports) {
                             self.ports_refused += 1;
                             if self.ports_refused == 1 {
-                                tracing::warn!(dpid = %crate::app::dpid_hex(dpid),
+                                tracing::warn!(dpid = %dpid,
                                     "switch announces more than {max_ports} ports; ignoring new ones");
                             }
                             continue;
@@ -327,7 +327,7 @@ impl SwitchTask {
                 }
                 Output::Error { error, request } => {
                     if let Some(dpid) = self.dpid {
-                        tracing::debug!(dpid = %crate::app::dpid_hex(dpid), err_type = error.err_type, code = error.code,
+                        tracing::debug!(dpid = %dpid, err_type = error.err_type, code = error.code,
                             request = ?request.as_ref().map(|m| m.kind().name()), "switch reported an error");
                         self.run(
                             &Event::Error {
@@ -350,10 +350,10 @@ impl SwitchTask {
                     .observe(d.as_secs_f64()),
                 Output::Closed(reason) => match &reason {
                     CloseReason::PeerClosed | CloseReason::Shutdown | CloseReason::Replaced => {
-                        tracing::info!(dpid = ?self.dpid.map(crate::app::dpid_hex), addr = %self.addr, "connection closed: {reason}")
+                        tracing::info!(dpid = ?self.dpid, addr = %self.addr, "connection closed: {reason}")
                     }
                     _ => {
-                        tracing::warn!(dpid = ?self.dpid.map(crate::app::dpid_hex), addr = %self.addr, "connection closed: {reason}")
+                        tracing::warn!(dpid = ?self.dpid, addr = %self.addr, "connection closed: {reason}")
                     }
                 },
             }
@@ -375,13 +375,13 @@ impl SwitchTask {
         }
         let Some(dpid) = self.dpid else { return };
         if self.ctl.unregister(dpid, self.conn_id) {
-            tracing::info!(dpid = %crate::app::dpid_hex(dpid), reason = ?conn.close_reason(), "switch down");
+            tracing::info!(dpid = %dpid, reason = ?conn.close_reason(), "switch down");
             // Per-switch series go with the switch, so a churn of datapath ids does not
             // grow the registry.
             self.packet_ins = None;
             let _ = crate::metrics::metrics()
                 .packet_in_total
-                .remove_label_values(&[&crate::app::dpid_hex(dpid)]);
+                .remove_label_values(&[&dpid.to_string()]);
             dispatch(
                 &self.ctl,
                 &Event::SwitchDown(dpid),

@@ -5,11 +5,11 @@ use crate::Dpid;
 /// Why a message could not be queued for a switch.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
-    #[error("switch {0:016x} is not connected")]
+    #[error("switch {0} is not connected")]
     NotConnected(Dpid),
     #[error(transparent)]
     Unsupported(#[from] openflow::Unsupported),
-    #[error("outbound queue of switch {0:016x} is full")]
+    #[error("outbound queue of switch {0} is full")]
     QueueFull(Dpid),
     /// The message could not be encoded (e.g. over 64 KiB). Extension of the contract.
     #[error("cannot encode the message: {0}")]
@@ -19,7 +19,7 @@ pub enum SendError {
 /// Why a request (stats, barrier) failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RequestError {
-    #[error("switch {0:016x} is not connected")]
+    #[error("switch {0} is not connected")]
     NotConnected(Dpid),
     #[error("the switch did not answer in time")]
     Timeout,

@@ -8,27 +8,20 @@ use serde::Serialize;
 
 use crate::Dpid;
 
-fn hex<S: serde::Serializer>(d: &Dpid, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&crate::app::dpid_hex(*d))
-}
-
 /// A controller-level event. Serialises as JSON with a `type` tag, e.g.
 /// `{"type":"switch_up","dpid":"0000000000000001","version":"1.3","addr":"127.0.0.1:40000"}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ControllerEvent {
     SwitchUp {
-        #[serde(serialize_with = "hex")]
         dpid: Dpid,
         version: Version,
         addr: SocketAddr,
     },
     SwitchDown {
-        #[serde(serialize_with = "hex")]
         dpid: Dpid,
     },
     PortStatus {
-        #[serde(serialize_with = "hex")]
         dpid: Dpid,
         /// `add`, `delete` or `modify`.
         reason: &'static str,

@@ -22,7 +22,7 @@ mod settings;
 pub mod testing;
 pub mod tls;
 
-pub use app::{dpid_hex, parse_dpid, App, Dpid, Event, SwitchInfo, Verdict};
+pub use app::{App, Dpid, Event, SwitchInfo, Verdict};
 pub use config::{Config, DuplicateDpid, ListenAddr};
 pub use context::Context;
 pub use controller::Controller;

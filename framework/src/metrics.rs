@@ -41,7 +41,7 @@ fn exponential(start: f64, factor: f64, count: usize) -> Vec<f64> {
 }
 
 /// Every metric of the SPEC. Fields are public so callers update them directly, e.g.
-/// `fw::metrics::metrics().packet_in_total.with_label_values(&[&dpid_hex(d)]).inc()`.
+/// `fw::metrics::metrics().packet_in_total.with_label_values(&[&d.to_string()]).inc()`.
 pub struct Metrics {
     registry: Registry,
     /// (full name, help, type) of every metric above, to declare families that have no

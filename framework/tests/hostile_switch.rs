@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use openflow::Dpid;
 use openflow::Version::V1_3;
 use openflow::{port_reason, Message, PortStatus};
 use viola_framework::connection::wire;
@@ -86,8 +87,8 @@ async fn an_app_that_panics_leaves_its_switch_connected() {
     };
     let before = panics();
     let mut s = ScriptedSwitch::connect(addr).await.expect("connect");
-    s.handshake(V1_3, 0x51).await.expect("handshake");
-    eventually("switch up", || ctl.switch(0x51).is_some()).await;
+    s.handshake(V1_3, Dpid(0x51)).await.expect("handshake");
+    eventually("switch up", || ctl.switch(Dpid(0x51)).is_some()).await;
     for i in 0..3 {
         s.send(&frames::packet_in_v13(100 + i, 1, &[0xff; 60]))
             .await
@@ -98,7 +99,7 @@ async fn an_app_that_panics_leaves_its_switch_connected() {
     })
     .await;
     assert_eq!(panics() - before, 3);
-    assert!(ctl.switch(0x51).is_some(), "the switch is still registered");
+    assert!(ctl.switch(Dpid(0x51)).is_some(), "the switch is still registered");
     s.send(&frames::echo_request(V1_3, 9, b"still there"))
         .await
         .expect("send");
@@ -113,13 +114,13 @@ async fn a_second_claimant_is_refused_under_refuse() {
     let (running, addr) = start(vec![Arc::new(Counter::default())], cfg).await;
     let ctl = running.handle();
     let mut owner = ScriptedSwitch::connect(addr).await.expect("connect");
-    owner.handshake(V1_3, 0x52).await.expect("handshake");
-    eventually("owner up", || ctl.switch(0x52).is_some()).await;
-    let owner_addr = ctl.switch(0x52).map(|s| s.addr);
+    owner.handshake(V1_3, Dpid(0x52)).await.expect("handshake");
+    eventually("owner up", || ctl.switch(Dpid(0x52)).is_some()).await;
+    let owner_addr = ctl.switch(Dpid(0x52)).map(|s| s.addr);
     let mut thief = ScriptedSwitch::connect(addr).await.expect("connect");
-    thief.handshake(V1_3, 0x52).await.expect("handshake");
+    thief.handshake(V1_3, Dpid(0x52)).await.expect("handshake");
     thief.until_closed().await.expect("the claimant is closed");
-    assert_eq!(ctl.switch(0x52).map(|s| s.addr), owner_addr);
+    assert_eq!(ctl.switch(Dpid(0x52)).map(|s| s.addr), owner_addr);
     owner
         .send(&frames::echo_request(V1_3, 3, b""))
         .await
@@ -138,13 +139,13 @@ async fn port_status_adds_stop_at_max_ports_and_series_go_with_the_switch() {
     let (running, addr) = start(vec![Arc::new(Counter::default())], cfg).await;
     let ctl = running.handle();
     let mut s = ScriptedSwitch::connect(addr).await.expect("connect");
-    s.handshake(V1_3, 0x53).await.expect("handshake");
-    eventually("switch up", || ctl.switch(0x53).is_some()).await;
+    s.handshake(V1_3, Dpid(0x53)).await.expect("handshake");
+    eventually("switch up", || ctl.switch(Dpid(0x53)).is_some()).await;
     let mut batch = Vec::new();
     for port_no in 1..=5000u32 {
         let status = PortStatus {
             reason: port_reason::ADD,
-            port: fake_port(0x53, port_no),
+            port: fake_port(Dpid(0x53), port_no),
         };
         Message::from_neutral(V1_3, &status)
             .expect("1.3 port status")
@@ -171,9 +172,9 @@ async fn port_status_adds_stop_at_max_ports_and_series_go_with_the_switch() {
     // all handled.
     eventually("packet-in counted", counted).await;
     assert!(series());
-    assert_eq!(ctl.switch(0x53).map(|s| s.ports.len()), Some(100));
+    assert_eq!(ctl.switch(Dpid(0x53)).map(|s| s.ports.len()), Some(100));
     drop(s);
-    eventually("switch down", || ctl.switch(0x53).is_none()).await;
+    eventually("switch down", || ctl.switch(Dpid(0x53)).is_none()).await;
     eventually("the switch's packet-in series removed with it", || !series()).await;
     running.shutdown().await;
 }

@@ -3,6 +3,7 @@
 //! differ (the harness's own table refused a zero-mask field the packet lacks; the
 //! simulator accepted it): now both follow Open vSwitch — a zero mask is a wildcard.
 
+use openflow::Dpid;
 use std::sync::Arc;
 
 use openflow::{Action, FlowMod, MacAddr, Match, Version};
@@ -46,9 +47,9 @@ fn zero_mask_field_matches_a_packet_without_it_in_harness_and_simulator() {
         .actions(vec![Action::output(2)]);
 
     let mut h = Harness::new(vec![Arc::new(Installs(rule.clone()))]);
-    h.add_switch(1, Version::V1_3, &[1, 2]);
-    assert_eq!(h.with_switch(1, |s| s.errors.clone()), Some(vec![]));
-    let through_harness = h.forward_packet(1, 1, &frame());
+    h.add_switch(Dpid(1), Version::V1_3, &[1, 2]);
+    assert_eq!(h.with_switch(Dpid(1), |s| s.errors.clone()), Some(vec![]));
+    let through_harness = h.forward_packet(Dpid(1), 1, &frame());
 
     let mut sim = FlowTable::new(Version::V1_3);
     sim.flow_mod(&rule).expect("the simulator accepts the rule");
@@ -64,10 +65,10 @@ fn a_field_the_packet_lacks_fails_in_both() {
         .priority(10)
         .actions(vec![Action::output(2)]);
     let mut h = Harness::new(vec![Arc::new(Installs(rule.clone()))]);
-    h.add_switch(1, Version::V1_3, &[1, 2]);
+    h.add_switch(Dpid(1), Version::V1_3, &[1, 2]);
     let mut sim = FlowTable::new(Version::V1_3);
     sim.flow_mod(&rule).expect("the simulator accepts the rule");
-    assert!(h.forward_packet(1, 1, &frame()).is_empty());
+    assert!(h.forward_packet(Dpid(1), 1, &frame()).is_empty());
     assert!(sim.apply(1, &frame()).is_empty()); // 1.3 miss: dropped
 }
 
@@ -76,12 +77,12 @@ fn a_field_the_packet_lacks_fails_in_both() {
 #[tokio::test]
 async fn a_refused_flow_mod_fails_the_next_barrier() {
     let mut h = Harness::new(vec![]);
-    h.add_switch(1, Version::V1_3, &[1, 2]);
+    h.add_switch(Dpid(1), Version::V1_3, &[1, 2]);
     let ctl = h.controller();
     let no_prereq = FlowMod::add(Match::new().tcp_dst(80)).actions(vec![Action::output(2)]);
-    ctl.send(1, &no_prereq).expect("queued");
+    ctl.send(Dpid(1), &no_prereq).expect("queued");
     let err = ctl
-        .barrier(1)
+        .barrier(Dpid(1))
         .await
         .expect_err("the switch refused the flow");
     match err {
@@ -94,6 +95,6 @@ async fn a_refused_flow_mod_fails_the_next_barrier() {
         ),
         other => panic!("{other:?}"),
     }
-    assert_eq!(ctl.barrier(1).await, Ok(()), "reported once");
-    assert!(h.table(1).is_some_and(|t| t.is_empty()));
+    assert_eq!(ctl.barrier(Dpid(1)).await, Ok(()), "reported once");
+    assert!(h.table(Dpid(1)).is_some_and(|t| t.is_empty()));
 }

@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use viola_framework::Dpid;
 
 use bytes::Bytes;
 use openflow::error::{bad_request, error_type};
@@ -38,8 +39,8 @@ impl App for Recorder {
     }
     fn handle(&self, event: &Event<'_>, cx: &mut Context<'_>) -> Verdict {
         let line = match event {
-            Event::SwitchUp(s) => format!("up {:x} {}", s.dpid, s.version),
-            Event::SwitchDown(d) => format!("down {d:x}"),
+            Event::SwitchUp(s) => format!("up {:x} {}", s.dpid.get(), s.version),
+            Event::SwitchDown(d) => format!("down {:x}", d.get()),
             Event::PacketIn { dpid, packet_in } => {
                 let out = PacketOut::new(
                     packet_in.in_port(),
@@ -47,7 +48,7 @@ impl App for Recorder {
                     packet_in.data.clone(),
                 );
                 cx.send(*dpid, &out).unwrap();
-                format!("packet_in {dpid:x} {}", packet_in.in_port())
+                format!("packet_in {:x} {}", dpid.get(), packet_in.in_port())
             }
             Event::Error {
                 dpid,
@@ -55,7 +56,8 @@ impl App for Recorder {
                 request,
             } => {
                 format!(
-                    "error {dpid:x} {} {}",
+                    "error {:x} {} {}",
+                    dpid.get(),
                     error.code,
                     request.map(|m| m.kind().name()).unwrap_or("-")
                 )
@@ -110,13 +112,13 @@ async fn handshake_in_1_0_and_1_3_then_packet_in_gets_a_packet_out() {
     let (running, addr) = start(app.clone(), config(5.0)).await;
     let ctl = running.handle();
     let mut s10 = ScriptedSwitch::connect(addr).await.unwrap();
-    s10.handshake(V1_0, 0x10).await.unwrap();
+    s10.handshake(V1_0, Dpid(0x10)).await.unwrap();
     let mut s13 = ScriptedSwitch::connect(addr).await.unwrap();
-    s13.handshake(V1_3, 0x13).await.unwrap();
+    s13.handshake(V1_3, Dpid(0x13)).await.unwrap();
     eventually("two switches", || ctl.switches().len() == 2).await;
-    assert_eq!(ctl.version(0x10), Some(V1_0));
-    assert_eq!(ctl.version(0x13), Some(V1_3));
-    assert_eq!(ctl.switch(0x13).unwrap().n_tables, 254);
+    assert_eq!(ctl.version(Dpid(0x10)), Some(V1_0));
+    assert_eq!(ctl.version(Dpid(0x13)), Some(V1_3));
+    assert_eq!(ctl.switch(Dpid(0x13)).unwrap().n_tables, 254);
 
     let frame = [0xffu8; 60];
     s10.send(&frames::packet_in_v10(100, 3, &frame))
@@ -173,9 +175,9 @@ async fn echo_keeps_a_live_switch_and_drops_a_dead_one() {
     let (running, addr) = start(app.clone(), config(0.1)).await;
     let ctl = running.handle();
     let mut live = ScriptedSwitch::connect(addr).await.unwrap();
-    live.handshake(V1_3, 1).await.unwrap();
+    live.handshake(V1_3, Dpid(1)).await.unwrap();
     let mut dead = ScriptedSwitch::connect(addr).await.unwrap();
-    dead.handshake(V1_3, 2).await.unwrap();
+    dead.handshake(V1_3, Dpid(2)).await.unwrap();
     // The live one answers echoes for a while; the dead one reads and never answers.
     let live_task = tokio::spawn(async move {
         for _ in 0..8 {
@@ -195,8 +197,8 @@ async fn echo_keeps_a_live_switch_and_drops_a_dead_one() {
             >= 2
     );
     let _live = live_task.await.unwrap();
-    assert!(ctl.switch(1).is_some(), "the live switch stays");
-    eventually("dead switch removed", || ctl.switch(2).is_none()).await;
+    assert!(ctl.switch(Dpid(1)).is_some(), "the live switch stays");
+    eventually("dead switch removed", || ctl.switch(Dpid(2)).is_none()).await;
     assert!(app.log().contains(&"down 2".to_string()));
     running.shutdown().await;
 }
@@ -207,15 +209,17 @@ async fn requests_and_barriers_with_errors() {
     let (running, addr) = start(app.clone(), config(5.0)).await;
     let ctl = running.handle();
     let mut sw = ScriptedSwitch::connect(addr).await.unwrap();
-    sw.handshake(V1_3, 7).await.unwrap();
-    eventually("switch", || ctl.switch(7).is_some()).await;
+    sw.handshake(V1_3, Dpid(7)).await.unwrap();
+    eventually("switch", || ctl.switch(Dpid(7)).is_some()).await;
     let t = wire::types(V1_3);
 
     // A DESC request answered in two parts (the second one empty is not valid for DESC,
     // so use FLOW stats: two parts, each with no entry).
     let c2 = ctl.clone();
-    let req =
-        tokio::spawn(async move { c2.request(7, &StatsRequest::Flow(Default::default())).await });
+    let req = tokio::spawn(async move {
+        c2.request(Dpid(7), &StatsRequest::Flow(Default::default()))
+            .await
+    });
     let (h, _) = sw.recv_type(t.stats_request).await.unwrap();
     sw.send(&frames::stats_reply(V1_3, h.xid, 1, true, &[]))
         .await
@@ -229,7 +233,7 @@ async fn requests_and_barriers_with_errors() {
 
     // A request the switch refuses.
     let c2 = ctl.clone();
-    let req = tokio::spawn(async move { c2.request(7, &StatsRequest::Desc).await });
+    let req = tokio::spawn(async move { c2.request(Dpid(7), &StatsRequest::Desc).await });
     let (h, _) = sw.recv_type(t.stats_request).await.unwrap();
     sw.send(&frames::error(
         V1_3,
@@ -251,9 +255,9 @@ async fn requests_and_barriers_with_errors() {
     // as Event::Error with the FLOW_MOD.
     let fm =
         openflow::FlowMod::add(openflow::Match::new().in_port(1)).actions(vec![Action::output(2)]);
-    ctl.send(7, &fm).unwrap();
+    ctl.send(Dpid(7), &fm).unwrap();
     let c2 = ctl.clone();
-    let barrier = tokio::spawn(async move { c2.barrier(7).await });
+    let barrier = tokio::spawn(async move { c2.barrier(Dpid(7)).await });
     let (fh, ff) = sw.recv_type(0x0e).await.unwrap();
     let (bh, _) = sw.recv_type(t.barrier_request).await.unwrap();
     sw.send(&frames::error(
@@ -276,12 +280,12 @@ async fn requests_and_barriers_with_errors() {
     .await;
 
     // A request that is never answered times out (request_timeout = 2 s).
-    let r = ctl.request(7, &StatsRequest::Desc).await;
+    let r = ctl.request(Dpid(7), &StatsRequest::Desc).await;
     assert_eq!(r, Err(viola_framework::RequestError::Timeout));
     // Unknown switch.
     assert!(matches!(
-        ctl.barrier(99).await,
-        Err(viola_framework::RequestError::NotConnected(99))
+        ctl.barrier(Dpid(99)).await,
+        Err(viola_framework::RequestError::NotConnected(Dpid(99)))
     ));
     running.shutdown().await;
 }
@@ -301,8 +305,8 @@ async fn bad_peers_are_closed_while_a_good_switch_keeps_working() {
     let (running, addr) = start(app.clone(), config(5.0)).await;
     let ctl = running.handle();
     let mut good = ScriptedSwitch::connect(addr).await.unwrap();
-    good.handshake(V1_3, 0x600d).await.unwrap();
-    eventually("good switch", || ctl.switch(0x600d).is_some()).await;
+    good.handshake(V1_3, Dpid(0x600d)).await.unwrap();
+    eventually("good switch", || ctl.switch(Dpid(0x600d)).is_some()).await;
 
     let mut attackers = Vec::new();
     // Garbage instead of a HELLO.
@@ -324,7 +328,7 @@ async fn bad_peers_are_closed_while_a_good_switch_keeps_working() {
     // Length 3 after a proper handshake.
     attackers.push(tokio::spawn(async move {
         let mut s = ScriptedSwitch::connect(addr).await.unwrap();
-        s.handshake(V1_3, 0xbad1).await.unwrap();
+        s.handshake(V1_3, Dpid(0xbad1)).await.unwrap();
         s.send(&[0x04, 0x0a, 0x00, 0x03, 0, 0, 0, 1]).await.unwrap();
         assert!(
             closed_with_error(&mut s, error_type::BAD_REQUEST, bad_request::BAD_LEN).await,
@@ -335,7 +339,7 @@ async fn bad_peers_are_closed_while_a_good_switch_keeps_working() {
     // is short for a packet-in).
     attackers.push(tokio::spawn(async move {
         let mut s = ScriptedSwitch::connect(addr).await.unwrap();
-        s.handshake(V1_3, 0xbad2).await.unwrap();
+        s.handshake(V1_3, Dpid(0xbad2)).await.unwrap();
         let mut f = vec![0x04, 0x0a, 0x00, 0x0c, 0, 0, 0, 2];
         f.extend_from_slice(&[0xff, 0xff, 0xff, 0xff]);
         s.send(&f).await.unwrap();
@@ -347,7 +351,7 @@ async fn bad_peers_are_closed_while_a_good_switch_keeps_working() {
     // A 64 KiB lie: declares 65535 bytes of FEATURES_REPLY, sends 100, then hangs up.
     attackers.push(tokio::spawn(async move {
         let mut s = ScriptedSwitch::connect(addr).await.unwrap();
-        s.handshake(V1_3, 0xbad3).await.unwrap();
+        s.handshake(V1_3, Dpid(0xbad3)).await.unwrap();
         let mut f = vec![0x04, 0x0a, 0xff, 0xff, 0, 0, 0, 3];
         f.extend_from_slice(&[0u8; 92]);
         s.send(&f).await.unwrap();
@@ -381,7 +385,7 @@ async fn bad_peers_are_closed_while_a_good_switch_keeps_working() {
         a.await.unwrap();
     }
     eventually("attackers gone", || ctl.switches().len() == 1).await;
-    assert_eq!(ctl.switches()[0].dpid, 0x600d);
+    assert_eq!(ctl.switches()[0].dpid, Dpid(0x600d));
     good.send(&frames::echo_request(V1_3, 9, b""))
         .await
         .unwrap();
@@ -395,22 +399,22 @@ async fn a_second_connection_with_the_same_dpid_replaces_the_first() {
     let (running, addr) = start(app.clone(), config(5.0)).await;
     let ctl = running.handle();
     let mut a = ScriptedSwitch::connect(addr).await.unwrap();
-    a.handshake(V1_3, 5).await.unwrap();
-    eventually("first", || ctl.switch(5).is_some()).await;
-    let first_addr = ctl.switch(5).unwrap().addr;
+    a.handshake(V1_3, Dpid(5)).await.unwrap();
+    eventually("first", || ctl.switch(Dpid(5)).is_some()).await;
+    let first_addr = ctl.switch(Dpid(5)).unwrap().addr;
     let mut b = ScriptedSwitch::connect(addr).await.unwrap();
-    b.handshake(V1_0, 5).await.unwrap();
+    b.handshake(V1_0, Dpid(5)).await.unwrap();
     a.until_closed().await.unwrap();
     eventually("replacement", || {
-        ctl.switch(5).is_some_and(|s| s.addr != first_addr)
+        ctl.switch(Dpid(5)).is_some_and(|s| s.addr != first_addr)
     })
     .await;
-    assert_eq!(ctl.switch(5).unwrap().version, V1_0);
+    assert_eq!(ctl.switch(Dpid(5)).unwrap().version, V1_0);
     eventually("events", || app.log().len() >= 3).await;
     assert_eq!(app.log()[..3], ["up 5 1.3", "down 5", "up 5 1.0"]);
     // The old connection's exit must not remove the new one.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(ctl.switch(5).is_some());
+    assert!(ctl.switch(Dpid(5)).is_some());
     b.send(&frames::echo_request(V1_0, 1, b"")).await.unwrap();
     b.recv_type(wire::OFPT_ECHO_REPLY).await.unwrap();
     running.shutdown().await;
@@ -431,18 +435,18 @@ async fn active_connect_with_backoff() {
     let ctl = running.handle();
     let (tcp, _) = listener.accept().await.unwrap();
     let mut s = ScriptedSwitch::new(tcp);
-    s.handshake(V1_3, 0xac).await.unwrap();
-    eventually("active switch", || ctl.switch(0xac).is_some()).await;
+    s.handshake(V1_3, Dpid(0xac)).await.unwrap();
+    eventually("active switch", || ctl.switch(Dpid(0xac)).is_some()).await;
     drop(s);
-    eventually("down", || ctl.switch(0xac).is_none()).await;
+    eventually("down", || ctl.switch(Dpid(0xac)).is_none()).await;
     // The controller comes back.
     let (tcp, _) = tokio::time::timeout(Duration::from_secs(5), listener.accept())
         .await
         .unwrap()
         .unwrap();
     let mut s = ScriptedSwitch::new(tcp);
-    s.handshake(V1_3, 0xac).await.unwrap();
-    eventually("reconnected", || ctl.switch(0xac).is_some()).await;
+    s.handshake(V1_3, Dpid(0xac)).await.unwrap();
+    eventually("reconnected", || ctl.switch(Dpid(0xac)).is_some()).await;
     running.shutdown().await;
 }
 

@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
+use viola_framework::Dpid;
 
 use openflow::Version::V1_3;
 use rcgen::{BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, KeyPair};
@@ -106,18 +107,18 @@ async fn tls_with_client_certificates_next_to_plain_tcp() {
     let tcp = TcpStream::connect(tls_addr).await.unwrap();
     let stream = connector.connect(name.clone(), tcp).await.unwrap();
     let mut sw = ScriptedSwitch::new(stream);
-    sw.handshake(V1_3, 0x7151).await.unwrap();
+    sw.handshake(V1_3, Dpid(0x7151)).await.unwrap();
 
     // Plain TCP on the other listener.
     let mut plain = ScriptedSwitch::connect(tcp_addr).await.unwrap();
-    plain.handshake(V1_3, 0x7c9).await.unwrap();
+    plain.handshake(V1_3, Dpid(0x7c9)).await.unwrap();
     for _ in 0..100 {
         if ctl.switches().len() == 2 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert!(ctl.switch(0x7151).is_some() && ctl.switch(0x7c9).is_some());
+    assert!(ctl.switch(Dpid(0x7151)).is_some() && ctl.switch(Dpid(0x7c9)).is_some());
 
     // Without a client certificate: refused (at the handshake or at the first read).
     let connector = TlsConnector::from(client_config(&pki, None));
@@ -125,12 +126,12 @@ async fn tls_with_client_certificates_next_to_plain_tcp() {
     let refused = match connector.connect(name, tcp).await {
         Err(_) => true,
         Ok(stream) => ScriptedSwitch::new(stream)
-            .handshake(V1_3, 0xbad)
+            .handshake(V1_3, Dpid(0xbad))
             .await
             .is_err(),
     };
     assert!(refused, "a switch without a certificate must be refused");
-    assert!(ctl.switch(0xbad).is_none());
+    assert!(ctl.switch(Dpid(0xbad)).is_none());
     running.shutdown().await;
 }
 
@@ -178,25 +179,25 @@ async fn pin_lets_a_switch_claim_only_the_ids_its_certificate_names() {
     let tcp = TcpStream::connect(tls_addr).await.unwrap();
     let stream = connect(&s1, &s1_key).connect(name.clone(), tcp).await.unwrap();
     let mut owner = ScriptedSwitch::new(stream);
-    owner.handshake(V1_3, 0xa1).await.unwrap();
+    owner.handshake(V1_3, Dpid(0xa1)).await.unwrap();
     for _ in 0..100 {
-        if ctl.switch(0xa1).is_some() {
+        if ctl.switch(Dpid(0xa1)).is_some() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let owner_addr = ctl.switch(0xa1).map(|s| s.addr).expect("owner up");
+    let owner_addr = ctl.switch(Dpid(0xa1)).map(|s| s.addr).expect("owner up");
 
     // A valid certificate that names another id, and plain TCP: both closed, the owner stays.
     let tcp = TcpStream::connect(tls_addr).await.unwrap();
     let stream = connect(&other, &other_key).connect(name, tcp).await.unwrap();
     let mut thief = ScriptedSwitch::new(stream);
-    thief.handshake(V1_3, 0xa1).await.unwrap();
+    thief.handshake(V1_3, Dpid(0xa1)).await.unwrap();
     thief.until_closed().await.unwrap();
     let mut plain = ScriptedSwitch::connect(tcp_addr).await.unwrap();
-    plain.handshake(V1_3, 0xa1).await.unwrap();
+    plain.handshake(V1_3, Dpid(0xa1)).await.unwrap();
     plain.until_closed().await.unwrap();
-    assert_eq!(ctl.switch(0xa1).map(|s| s.addr), Some(owner_addr));
+    assert_eq!(ctl.switch(Dpid(0xa1)).map(|s| s.addr), Some(owner_addr));
     owner
         .send(&viola_framework::testing::frames::echo_request(V1_3, 5, b""))
         .await

@@ -30,7 +30,7 @@ pub(crate) fn plan(
         switches.push(SwitchState {
             name: s.name.clone(),
             bridge: names.bridge(&s.name)?,
-            dpid: format!("{:016x}", s.dpid),
+            dpid: s.dpid.to_string(),
         });
     }
     let bridge_of = |i: usize| -> Result<&SwitchState, LabError> {

@@ -14,7 +14,10 @@ pub const CONTROLLER_NO_BUFFER: u16 = 0xffff;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Action {
     /// Output to a port; `max_len` bytes go to the controller when `port` is CONTROLLER.
-    Output { port: u32, max_len: u16 },
+    Output {
+        port: u32,
+        max_len: u16,
+    },
     CopyTtlOut,
     CopyTtlIn,
     SetMplsTtl(u8),
@@ -32,15 +35,24 @@ pub enum Action {
     PopPbb,
     /// An experimenter (1.0: vendor) action; `data` follows the experimenter id, padding
     /// included, byte for byte.
-    Experimenter { experimenter: u32, data: Bytes },
+    Experimenter {
+        experimenter: u32,
+        data: Bytes,
+    },
     /// An action type Viola does not know; `data` follows the 4-byte type/len header.
-    Unknown { action_type: u16, data: Bytes },
+    Unknown {
+        action_type: u16,
+        data: Bytes,
+    },
 }
 
 impl Action {
     /// Output to `port` (whole packet to the controller if `port` is CONTROLLER).
     pub fn output(port: u32) -> Action {
-        Action::Output { port, max_len: CONTROLLER_NO_BUFFER }
+        Action::Output {
+            port,
+            max_len: CONTROLLER_NO_BUFFER,
+        }
     }
 }
 

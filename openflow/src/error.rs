@@ -93,9 +93,16 @@ pub enum DecodeError {
     #[error("declared length {declared} is invalid (frame holds {actual} bytes)")]
     BadLength { declared: usize, actual: usize },
     #[error("{what}: body too short ({have} bytes, need {need})")]
-    Truncated { what: &'static str, have: usize, need: usize },
+    Truncated {
+        what: &'static str,
+        have: usize,
+        need: usize,
+    },
     #[error("{what}: malformed ({detail})")]
-    Malformed { what: &'static str, detail: &'static str },
+    Malformed {
+        what: &'static str,
+        detail: &'static str,
+    },
     #[error("unknown multipart/stats type 0x{0:04x}")]
     BadMultipartType(u16),
     #[error("bad action: {detail}")]
@@ -141,7 +148,10 @@ pub struct Unsupported {
 
 impl Unsupported {
     pub fn new(version: Version, what: impl Into<String>) -> Self {
-        Unsupported { version, what: what.into() }
+        Unsupported {
+            version,
+            what: what.into(),
+        }
     }
 }
 

@@ -41,7 +41,13 @@ impl Header {
 /// offset where it starts, for [`finish_message`].
 pub fn begin_message(out: &mut Vec<u8>, version: u8, msg_type: u8, xid: u32) -> usize {
     let start = out.len();
-    Header { version, msg_type, length: 0, xid }.write(out);
+    Header {
+        version,
+        msg_type,
+        length: 0,
+        xid,
+    }
+    .write(out);
     start
 }
 
@@ -86,12 +92,14 @@ impl FrameError {
     /// The error to report to the switch (BAD_REQUEST / BAD_LEN).
     pub fn as_decode_error(&self) -> DecodeError {
         match *self {
-            FrameError::LengthUnderHeader(d) => {
-                DecodeError::BadLength { declared: d as usize, actual: HEADER_LEN }
-            }
-            FrameError::LengthOverLimit { declared, limit } => {
-                DecodeError::BadLength { declared: declared as usize, actual: limit }
-            }
+            FrameError::LengthUnderHeader(d) => DecodeError::BadLength {
+                declared: d as usize,
+                actual: HEADER_LEN,
+            },
+            FrameError::LengthOverLimit { declared, limit } => DecodeError::BadLength {
+                declared: declared as usize,
+                actual: limit,
+            },
         }
     }
 }
@@ -100,13 +108,18 @@ impl FrameError {
 /// header or the declared length have arrived, an error if the declared length is under 8
 /// or over `limit`.
 pub fn frame_len(buf: &[u8], limit: usize) -> Result<Option<usize>, FrameError> {
-    let Some(h) = Header::parse(buf) else { return Ok(None) };
+    let Some(h) = Header::parse(buf) else {
+        return Ok(None);
+    };
     let len = h.length as usize;
     if len < HEADER_LEN {
         return Err(FrameError::LengthUnderHeader(h.length));
     }
     if len > limit {
-        return Err(FrameError::LengthOverLimit { declared: h.length, limit });
+        return Err(FrameError::LengthOverLimit {
+            declared: h.length,
+            limit,
+        });
     }
     Ok(if buf.len() >= len { Some(len) } else { None })
 }
@@ -123,7 +136,12 @@ pub struct Frames<'a> {
 /// [`Frames::consumed`] tells how many bytes the whole frames took; a framing error is
 /// yielded once and ends iteration.
 pub fn frames(buf: &[u8], limit: usize) -> Frames<'_> {
-    Frames { buf, limit, consumed: 0, failed: false }
+    Frames {
+        buf,
+        limit,
+        consumed: 0,
+        failed: false,
+    }
 }
 
 impl<'a> Frames<'a> {
@@ -160,7 +178,9 @@ mod tests {
 
     #[test]
     fn splits_frames_and_keeps_partial() {
-        let mut buf = vec![1, 2, 0, 8, 0, 0, 0, 1, 1, 3, 0, 10, 0, 0, 0, 2, 0xaa, 0xbb, 1, 0, 0];
+        let mut buf = vec![
+            1, 2, 0, 8, 0, 0, 0, 1, 1, 3, 0, 10, 0, 0, 0, 2, 0xaa, 0xbb, 1, 0, 0,
+        ];
         let mut it = frames(&buf, MAX_MESSAGE_LEN);
         assert_eq!(it.next().unwrap().unwrap().len(), 8);
         assert_eq!(it.next().unwrap().unwrap().len(), 10);

@@ -47,12 +47,19 @@ pub fn parse_elements(body: &Bytes) -> Result<Vec<HelloElement>, DecodeError> {
     while off < body.len() {
         let rest = &body[off..];
         if rest.len() < 4 {
-            return Err(DecodeError::Truncated { what: "hello element", have: rest.len(), need: 4 });
+            return Err(DecodeError::Truncated {
+                what: "hello element",
+                have: rest.len(),
+                need: 4,
+            });
         }
         let elem_type = u16::from_be_bytes([rest[0], rest[1]]);
         let len = u16::from_be_bytes([rest[2], rest[3]]) as usize;
         if len < 4 || len > rest.len() {
-            return Err(DecodeError::Malformed { what: "hello element", detail: "bad length" });
+            return Err(DecodeError::Malformed {
+                what: "hello element",
+                detail: "bad length",
+            });
         }
         let padded = len.div_ceil(8) * 8;
         let take = padded.min(rest.len());
@@ -63,7 +70,10 @@ pub fn parse_elements(body: &Bytes) -> Result<Vec<HelloElement>, DecodeError> {
                     .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
                     .collect();
                 if !(len - 4).is_multiple_of(4) {
-                    return Err(DecodeError::Malformed { what: "hello bitmap", detail: "length not a multiple of 4" });
+                    return Err(DecodeError::Malformed {
+                        what: "hello bitmap",
+                        detail: "length not a multiple of 4",
+                    });
                 }
                 out.push(HelloElement::VersionBitmap(words));
             }
@@ -104,8 +114,11 @@ pub fn write_elements(elements: &[HelloElement], out: &mut Vec<u8>) {
 /// Reads the negotiation facts from a HELLO frame of any version. Elements that fail to
 /// parse are ignored (the spec says to ignore unknown content), so only a short header fails.
 pub fn peek_hello(frame: &[u8]) -> Result<HelloInfo, DecodeError> {
-    let h = Header::parse(frame)
-        .ok_or(DecodeError::Truncated { what: "hello", have: frame.len(), need: 8 })?;
+    let h = Header::parse(frame).ok_or(DecodeError::Truncated {
+        what: "hello",
+        have: frame.len(),
+        need: 8,
+    })?;
     let end = (h.length as usize).min(frame.len());
     let body = Bytes::copy_from_slice(frame.get(8..end).unwrap_or(&[]));
     let bitmap = parse_elements(&body).ok().and_then(|els| {
@@ -114,7 +127,10 @@ pub fn peek_hello(frame: &[u8]) -> Result<HelloInfo, DecodeError> {
             HelloElement::Unknown { .. } => None,
         })
     });
-    Ok(HelloInfo { header_version: h.version, bitmap })
+    Ok(HelloInfo {
+        header_version: h.version,
+        bitmap,
+    })
 }
 
 /// The version both sides speak, or `None` (then send HELLO_FAILED / INCOMPATIBLE).
@@ -123,7 +139,11 @@ pub fn peek_hello(frame: &[u8]) -> Result<HelloInfo, DecodeError> {
 /// spec's rule applies: the smaller of the two header versions, if we speak it.
 pub fn negotiate(ours: &[Version], theirs: &HelloInfo) -> Option<Version> {
     if theirs.bitmap.is_some() {
-        return ours.iter().copied().filter(|v| theirs.admits(v.wire())).max();
+        return ours
+            .iter()
+            .copied()
+            .filter(|v| theirs.admits(v.wire()))
+            .max();
     }
     let our_max = ours.iter().copied().max()?;
     let candidate = our_max.wire().min(theirs.header_version);
@@ -149,7 +169,10 @@ mod tests {
     use Version::*;
 
     fn info(v: u8, bm: Option<u32>) -> HelloInfo {
-        HelloInfo { header_version: v, bitmap: bm.map(|b| vec![b]) }
+        HelloInfo {
+            header_version: v,
+            bitmap: bm.map(|b| vec![b]),
+        }
     }
 
     #[test]
@@ -162,7 +185,10 @@ mod tests {
         assert_eq!(negotiate(&[V1_0], &info(4, Some(1 << 4))), None);
         // Peer speaks both.
         assert_eq!(negotiate(&[V1_0], &info(4, Some(0b10010))), Some(V1_0));
-        assert_eq!(negotiate(&[V1_0, V1_3], &info(4, Some(0b10010))), Some(V1_3));
+        assert_eq!(
+            negotiate(&[V1_0, V1_3], &info(4, Some(0b10010))),
+            Some(V1_3)
+        );
         // Peer at 1.5 without bitmap: min is 1.3 which we speak.
         assert_eq!(negotiate(&[V1_0, V1_3], &info(6, None)), Some(V1_3));
         // Peer at 1.2 without bitmap: min is 1.2, which we do not speak.

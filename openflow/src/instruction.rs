@@ -11,15 +11,24 @@ use crate::action::{Action, DisplayActions};
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Instruction {
     GotoTable(u8),
-    WriteMetadata { metadata: u64, mask: u64 },
+    WriteMetadata {
+        metadata: u64,
+        mask: u64,
+    },
     WriteActions(Vec<Action>),
     ApplyActions(Vec<Action>),
     ClearActions,
     Meter(u32),
     /// Experimenter instruction; `data` follows the experimenter id byte for byte.
-    Experimenter { experimenter: u32, data: Bytes },
+    Experimenter {
+        experimenter: u32,
+        data: Bytes,
+    },
     /// An instruction type Viola does not know; `data` follows the 4-byte header.
-    Unknown { instruction_type: u16, data: Bytes },
+    Unknown {
+        instruction_type: u16,
+        data: Bytes,
+    },
 }
 
 impl fmt::Display for Instruction {
@@ -33,10 +42,21 @@ impl fmt::Display for Instruction {
             ClearActions => f.write_str("clear_actions"),
             Meter(m) => write!(f, "meter:{m}"),
             Experimenter { experimenter, data } => {
-                write!(f, "experimenter_instruction(0x{experimenter:08x},{} bytes)", data.len())
+                write!(
+                    f,
+                    "experimenter_instruction(0x{experimenter:08x},{} bytes)",
+                    data.len()
+                )
             }
-            Unknown { instruction_type, data } => {
-                write!(f, "instruction(type=0x{instruction_type:04x},{} bytes)", data.len())
+            Unknown {
+                instruction_type,
+                data,
+            } => {
+                write!(
+                    f,
+                    "instruction(type=0x{instruction_type:04x},{} bytes)",
+                    data.len()
+                )
             }
         }
     }

@@ -31,6 +31,7 @@
 #![forbid(unsafe_code)]
 
 pub mod action;
+mod dpid;
 pub mod error;
 pub mod header;
 pub mod hello;
@@ -48,6 +49,7 @@ pub mod v13;
 mod version;
 
 pub use action::Action;
+pub use dpid::{Dpid, ParseDpidError};
 pub use error::{DecodeError, EncodeError, Unsupported};
 pub use instruction::Instruction;
 pub use mac::{MacAddr, ParseMacError};

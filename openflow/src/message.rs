@@ -139,7 +139,10 @@ impl Message {
             need: crate::header::HEADER_LEN,
         })?;
         if h.length as usize != frame.len() || frame.len() < crate::header::HEADER_LEN {
-            return Err(DecodeError::BadLength { declared: h.length as usize, actual: frame.len() });
+            return Err(DecodeError::BadLength {
+                declared: h.length as usize,
+                actual: frame.len(),
+            });
         }
         // PACKET_IN, the hottest message, is built right here: through the per-version
         // `decode` its 100–200-byte value was moved once more at each level.
@@ -265,9 +268,15 @@ pub enum Control {
     BarrierRequest,
     BarrierReply,
     /// 1.3 only.
-    RoleRequest { role: u32, generation_id: u64 },
+    RoleRequest {
+        role: u32,
+        generation_id: u64,
+    },
     /// 1.3 only.
-    RoleReply { role: u32, generation_id: u64 },
+    RoleReply {
+        role: u32,
+        generation_id: u64,
+    },
 }
 
 /// A version-neutral value that lowers to a message of either version and lifts back.
@@ -335,8 +344,20 @@ macro_rules! neutral {
     };
 }
 
-neutral!(FlowMod, lower_flow_mod, lift_flow_mod, encode_flow_mod, FlowMod);
-neutral!(PacketOut, lower_packet_out, lift_packet_out, encode_packet_out, PacketOut);
+neutral!(
+    FlowMod,
+    lower_flow_mod,
+    lift_flow_mod,
+    encode_flow_mod,
+    FlowMod
+);
+neutral!(
+    PacketOut,
+    lower_packet_out,
+    lift_packet_out,
+    encode_packet_out,
+    PacketOut
+);
 neutral!(PacketIn, lower_packet_in, lift_packet_in);
 neutral!(FeaturesReply, lower_features_reply, lift_features_reply);
 neutral!(PortStatus, lower_port_status, lift_port_status);

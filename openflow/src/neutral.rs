@@ -187,7 +187,12 @@ pub struct PacketOut {
 impl PacketOut {
     /// Sends `data` with `actions`, as if it had arrived on `in_port`.
     pub fn new(in_port: u32, actions: Vec<Action>, data: Bytes) -> Self {
-        PacketOut { buffer_id: None, in_port, actions, data }
+        PacketOut {
+            buffer_id: None,
+            in_port,
+            actions,
+            data,
+        }
     }
 }
 
@@ -272,7 +277,7 @@ impl PortInfo {
 /// FEATURES_REPLY.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeaturesReply {
-    pub datapath_id: u64,
+    pub datapath_id: crate::Dpid,
     pub n_buffers: u32,
     pub n_tables: u8,
     /// 1.3 only.
@@ -355,16 +360,27 @@ pub enum StatsRequest {
     Aggregate(FlowStatsRequest),
     Table,
     /// [`port::ANY`] for all ports.
-    Port { port_no: u32 },
+    Port {
+        port_no: u32,
+    },
     /// 1.3 only (1.0 gets ports from FEATURES_REPLY).
     PortDesc,
-    Queue { port_no: u32, queue_id: u32 },
+    Queue {
+        port_no: u32,
+        queue_id: u32,
+    },
     /// 1.3 only.
-    Group { group_id: u32 },
+    Group {
+        group_id: u32,
+    },
     GroupDesc,
     GroupFeatures,
-    Meter { meter_id: u32 },
-    MeterConfig { meter_id: u32 },
+    Meter {
+        meter_id: u32,
+    },
+    MeterConfig {
+        meter_id: u32,
+    },
     MeterFeatures,
     TableFeatures,
 }
@@ -429,12 +445,18 @@ pub struct TableStats {
 pub enum StatsReplyBody {
     Desc(SwitchDesc),
     Flow(Vec<FlowStats>),
-    Aggregate { packet_count: u64, byte_count: u64, flow_count: u32 },
+    Aggregate {
+        packet_count: u64,
+        byte_count: u64,
+        flow_count: u32,
+    },
     Table(Vec<TableStats>),
     Port(Vec<PortStats>),
     PortDesc(Vec<PortInfo>),
     /// Any other type: see the per-version message.
-    Other { stats_type: u16 },
+    Other {
+        stats_type: u16,
+    },
 }
 
 /// A stats/multipart reply: one part of a possibly multi-part answer.

@@ -134,7 +134,12 @@ pub enum OxmField {
     Ipv6Exthdr(u16, Option<u16>),
     /// A field of another class (Nicira NXM, experimenter…) or an unknown basic field, kept
     /// byte for byte: `payload` is everything after the 4-byte OXM header.
-    Other { class: u16, field: u8, has_mask: bool, payload: Bytes },
+    Other {
+        class: u16,
+        field: u8,
+        has_mask: bool,
+        payload: Bytes,
+    },
 }
 
 impl OxmField {
@@ -221,9 +226,7 @@ pub fn prerequisite(f: &OxmField) -> Option<Prerequisite> {
         Ipv6NdTarget(_) => Prerequisite::Icmpv6Type(&[135, 136]),
         Ipv6NdSll(_) => Prerequisite::Icmpv6Type(&[135]),
         Ipv6NdTll(_) => Prerequisite::Icmpv6Type(&[136]),
-        MplsLabel(_) | MplsTc(_) | MplsBos(_) => {
-            Prerequisite::EthType(&[et::MPLS, et::MPLS_MC])
-        }
+        MplsLabel(_) | MplsTc(_) | MplsBos(_) => Prerequisite::EthType(&[et::MPLS, et::MPLS_MC]),
         PbbIsid(..) => Prerequisite::EthType(&[et::PBB]),
         _ => return None,
     })
@@ -282,7 +285,9 @@ impl Match {
 
     /// A match with exactly these fields, in this order (no validation).
     pub fn from_fields(fields: impl IntoIterator<Item = OxmField>) -> Self {
-        Match { fields: fields.into_iter().collect() }
+        Match {
+            fields: fields.into_iter().collect(),
+        }
     }
 
     /// A match holding exactly this list (no copy: the decoder's hot path).
@@ -380,7 +385,10 @@ impl Match {
                 return Err(MatchError::Duplicate(name()));
             }
             if let Some(v) = out_of_range(f) {
-                return Err(MatchError::OutOfRange { field: name(), value: v });
+                return Err(MatchError::OutOfRange {
+                    field: name(),
+                    value: v,
+                });
             }
             if let Some(p) = prerequisite(f) {
                 let before = &self.fields[..i];
@@ -400,7 +408,10 @@ impl Match {
                     }),
                 };
                 if !ok {
-                    return Err(MatchError::Prerequisite { field: name(), needs: describe(p) });
+                    return Err(MatchError::Prerequisite {
+                        field: name(),
+                        needs: describe(p),
+                    });
                 }
             }
         }
@@ -502,7 +513,13 @@ fn masked_hex<T: fmt::LowerHex>(f: &mut fmt::Formatter<'_>, v: T, m: &Option<T>)
 impl fmt::Display for OxmField {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use OxmField::*;
-        if let Other { class, field, has_mask, payload } = self {
+        if let Other {
+            class,
+            field,
+            has_mask,
+            payload,
+        } = self
+        {
             write!(f, "oxm(class=0x{class:04x},field={field}")?;
             if *has_mask {
                 f.write_str(",masked")?;
@@ -526,8 +543,9 @@ impl fmt::Display for OxmField {
             Ipv6Exthdr(v, m) => masked_hex(f, *v, m),
             VlanPcp(v) | IpDscp(v) | IpEcn(v) | IpProto(v) | Icmpv4Type(v) | Icmpv4Code(v)
             | Icmpv6Type(v) | Icmpv6Code(v) | MplsTc(v) | MplsBos(v) => write!(f, "{v}"),
-            TcpSrc(v) | TcpDst(v) | UdpSrc(v) | UdpDst(v) | SctpSrc(v) | SctpDst(v)
-            | ArpOp(v) => write!(f, "{v}"),
+            TcpSrc(v) | TcpDst(v) | UdpSrc(v) | UdpDst(v) | SctpSrc(v) | SctpDst(v) | ArpOp(v) => {
+                write!(f, "{v}")
+            }
             Ipv6NdTarget(a) => write!(f, "{a}"),
             Ipv6NdSll(m) | Ipv6NdTll(m) => write!(f, "{m}"),
             MplsLabel(v) => write!(f, "{v}"),
@@ -554,14 +572,33 @@ mod tests {
 
     #[test]
     fn prerequisites() {
-        assert!(Match::new().eth_type(0x0800).ip_proto(6).tcp_dst(80).validate().is_ok());
+        assert!(Match::new()
+            .eth_type(0x0800)
+            .ip_proto(6)
+            .tcp_dst(80)
+            .validate()
+            .is_ok());
         assert!(Match::new().ip_proto(6).validate().is_err());
-        assert!(Match::new().eth_type(0x86dd).ip_proto(58).icmpv6_type(135)
-            .ipv6_nd_sll(MacAddr::ZERO).validate().is_ok());
-        assert!(Match::new().eth_type(0x86dd).ip_proto(58).icmpv6_type(136)
-            .ipv6_nd_sll(MacAddr::ZERO).validate().is_err());
+        assert!(Match::new()
+            .eth_type(0x86dd)
+            .ip_proto(58)
+            .icmpv6_type(135)
+            .ipv6_nd_sll(MacAddr::ZERO)
+            .validate()
+            .is_ok());
+        assert!(Match::new()
+            .eth_type(0x86dd)
+            .ip_proto(58)
+            .icmpv6_type(136)
+            .ipv6_nd_sll(MacAddr::ZERO)
+            .validate()
+            .is_err());
         assert!(Match::new().vlan_pcp(3).validate().is_err());
-        assert!(Match::new().vlan_vid(VID_PRESENT | 5).vlan_pcp(3).validate().is_ok());
+        assert!(Match::new()
+            .vlan_vid(VID_PRESENT | 5)
+            .vlan_pcp(3)
+            .validate()
+            .is_ok());
         assert!(Match::new().vlan_vid(0x2000).validate().is_err());
     }
 

@@ -3,7 +3,9 @@
 use std::fmt;
 
 /// An OpenFlow version Viola can negotiate and encode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Version {
     /// OpenFlow 1.0 (wire version 0x01).
     #[serde(rename = "1.0")]
@@ -50,7 +52,9 @@ impl std::str::FromStr for Version {
         match s.trim() {
             "1.0" | "OpenFlow10" | "of10" | "1" => Ok(Version::V1_0),
             "1.3" | "OpenFlow13" | "of13" | "4" => Ok(Version::V1_3),
-            other => Err(format!("unknown OpenFlow version `{other}` (expected 1.0 or 1.3)")),
+            other => Err(format!(
+                "unknown OpenFlow version `{other}` (expected 1.0 or 1.3)"
+            )),
         }
     }
 }

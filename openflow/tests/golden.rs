@@ -467,7 +467,7 @@ fn asynchronous_messages_match_what_was_done() {
             .iter()
             .find_map(|m| m.features_reply())
             .expect("FEATURES_REPLY");
-        assert_eq!(fr.datapath_id, 0xabc, "{sub}");
+        assert_eq!(fr.datapath_id.0, 0xabc, "{sub}");
         if sub == "of10" {
             let names: Vec<_> = fr
                 .ports

@@ -88,7 +88,7 @@ fn lldp_known_bytes() {
     assert_eq!(
         build::lldp(
             MacAddr::new([0, 0, 0, 0, 1, 1]),
-            Chassis::Dpid(1),
+            Chassis::Dpid(openflow::Dpid(1)),
             1,
             120,
             &[]
@@ -102,7 +102,10 @@ fn lldp_known_bytes() {
         (MacAddr::LLDP_NEAREST_BRIDGE, 0x88cc)
     );
     let l = Lldp::parse(eth.payload).unwrap();
-    assert_eq!((l.dpid(), l.port_number(), l.ttl), (Some(1), Some(1), 120));
+    assert_eq!(
+        (l.dpid(), l.port_number(), l.ttl),
+        (Some(openflow::Dpid(1)), Some(1), 120)
+    );
     assert_eq!(l.chassis_id.subtype, 7);
     assert_eq!(l.port_id.subtype, 2);
     assert!(l.tlvs.is_empty());
@@ -124,7 +127,7 @@ fn lldp_optional_tlvs_are_kept_in_order() {
     let wire = hx(LLDP_FULL);
     let eth = EthernetFrame::parse(&wire).unwrap();
     let l = Lldp::parse(eth.payload).unwrap();
-    assert_eq!(l.dpid(), Some(0x0a00_0000_0001));
+    assert_eq!(l.dpid(), Some(openflow::Dpid(0x0a00_0000_0001)));
     assert_eq!(l.port_id.subtype, 5);
     assert_eq!(l.port_id.id, b"eth");
     assert_eq!(l.port_number(), None);
@@ -154,7 +157,7 @@ fn lldp_optional_tlvs_are_kept_in_order() {
     let l2 = Lldp::parse(EthernetFrame::parse(&f).unwrap().payload).unwrap();
     assert_eq!(
         (l2.dpid(), l2.port_number(), l2.system_name()),
-        (Some(9), Some(7), Some("s1"))
+        (Some(openflow::Dpid(9)), Some(7), Some("s1"))
     );
     assert_eq!(format!("{:?}", l2.tlvs), format!("{:?}", l.tlvs));
 }
@@ -207,7 +210,14 @@ fn malformed_frames_are_errors() {
     assert!(Icmp::parse(&[8, 0, 0]).is_err());
     // An oversized LLDP TLV cannot be built.
     let big = vec![b'x'; 600];
-    assert!(build::lldp(mac(1), Chassis::Dpid(1), 1, 1, &[Tlv::SystemName(&big)]).is_err());
+    assert!(build::lldp(
+        mac(1),
+        Chassis::Dpid(openflow::Dpid(1)),
+        1,
+        1,
+        &[Tlv::SystemName(&big)]
+    )
+    .is_err());
 }
 
 #[test]

@@ -27,7 +27,10 @@ fn ip6() -> impl Strategy<Value = Ipv6Addr> {
 
 /// `PROPTEST_CASES` overrides the default number of cases (for longer fuzzing runs).
 fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
 }
 
 proptest! {
@@ -92,9 +95,9 @@ proptest! {
                        name in vec(any::<u8>(), 0..40), info in vec(any::<u8>(), 0..40), kind in 9u8..127) {
         let extra = [Tlv::SystemName(&name), Tlv::OrgSpecific { oui: [0, 0x26, 0xe1], subtype: 1, info: &info },
                      Tlv::Other { tlv_type: kind, value: &info }];
-        let f = build::lldp(src, Chassis::Dpid(dpid), port, ttl, &extra).unwrap();
+        let f = build::lldp(src, Chassis::Dpid(openflow::Dpid(dpid)), port, ttl, &extra).unwrap();
         let l = Lldp::parse(EthernetFrame::parse(&f).unwrap().payload).unwrap();
-        prop_assert_eq!((l.dpid(), l.port_number(), l.ttl), (Some(dpid), Some(port), ttl));
+        prop_assert_eq!((l.dpid(), l.port_number(), l.ttl), (Some(openflow::Dpid(dpid)), Some(port), ttl));
         prop_assert_eq!(&l.tlvs[..], &extra[..]);
     }
 

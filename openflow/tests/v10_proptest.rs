@@ -212,7 +212,7 @@ fn message10() -> impl Strategy<Value = v10::Message> {
         Just(M::FeaturesRequest),
         (any::<(u64, u32, u8, u32, u32)>(), vec(phy_port(), 0..4)).prop_map(|(v, ports)| {
             M::FeaturesReply(FeaturesReply10 {
-                datapath_id: v.0,
+                datapath_id: openflow::Dpid(v.0),
                 n_buffers: v.1,
                 n_tables: v.2,
                 capabilities: v.3,
@@ -518,7 +518,10 @@ fn neutral_flow_mod() -> impl Strategy<Value = FlowMod> {
 
 /// `PROPTEST_CASES` overrides the default number of cases (for longer fuzzing runs).
 fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
 }
 
 proptest! {

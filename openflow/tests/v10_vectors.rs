@@ -162,7 +162,7 @@ fn features_reply_vector() {
     let (_, m) = exact(&wire);
     let f = m.features_reply().unwrap();
     assert_eq!(
-        (f.datapath_id, f.n_buffers, f.n_tables, f.capabilities),
+        (f.datapath_id.0, f.n_buffers, f.n_tables, f.capabilities),
         (1, 256, 1, 0xc7)
     );
     assert_eq!(f.ports.len(), 2);

@@ -107,7 +107,7 @@ fn packets() {
 #[test]
 fn switch_facts() {
     let fr = FeaturesReply {
-        datapath_id: 0x42,
+        datapath_id: openflow::Dpid(0x42),
         n_buffers: 0,
         n_tables: 254,
         auxiliary_id: 1,

@@ -79,7 +79,7 @@ fn features_reply() {
     let wire =
         hx("04 06 0020 00000004 | 0000000000000001 | 00000100 | fe 00 0000 | 0000004f | 00000000");
     let m = v13::Message::FeaturesReply(v13::SwitchFeatures {
-        datapath_id: 1,
+        datapath_id: openflow::Dpid(1),
         n_buffers: 256,
         n_tables: 254,
         auxiliary_id: 0,
@@ -91,7 +91,7 @@ fn features_reply() {
         "FEATURES_REPLY dpid=0x0000000000000001 n_buffers=256 n_tables=254 auxiliary_id=0 capabilities=0x4f"
     );
     let fr = Message::decode(&wire).unwrap().1.features_reply().unwrap();
-    assert_eq!(fr.datapath_id, 1);
+    assert_eq!(fr.datapath_id, openflow::Dpid(1));
     assert!(fr.ports.is_empty());
 }
 

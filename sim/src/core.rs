@@ -8,8 +8,8 @@ use bytes::Bytes;
 use openflow::error::{bad_request, error_type, hello_failed};
 use openflow::header::{self, Header};
 use openflow::{
-    hello, port_state, role, Control, ErrorMsg, FeaturesReply, FlowMod, MacAddr, Message, Neutral,
-    PortInfo, PortStats, SwitchConfig, Version,
+    hello, port_state, role, Control, Dpid, ErrorMsg, FeaturesReply, FlowMod, MacAddr, Message,
+    Neutral, PortInfo, PortStats, SwitchConfig, Version,
 };
 
 use super::errors::OfError;
@@ -28,7 +28,7 @@ const DEFAULT_MISS_SEND_LEN: u16 = 128;
 /// How a simulated switch introduces itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SwitchOptions {
-    pub dpid: u64,
+    pub dpid: Dpid,
     /// Port names are `NAME-ethN`, as in Mininet.
     pub name: String,
     /// Port numbers (1-based, from the topology).
@@ -41,7 +41,7 @@ pub struct SwitchOptions {
 
 impl SwitchOptions {
     pub fn new(
-        dpid: u64,
+        dpid: Dpid,
         name: impl Into<String>,
         ports: Vec<u32>,
         versions: Vec<Version>,
@@ -110,8 +110,8 @@ pub struct SwitchCore {
 }
 
 /// The Ethernet address of a simulated port: locally administered, from dpid and port.
-pub fn port_mac(dpid: u64, port_no: u32) -> MacAddr {
-    let d = dpid.to_be_bytes();
+pub fn port_mac(dpid: Dpid, port_no: u32) -> MacAddr {
+    let d = dpid.get().to_be_bytes();
     MacAddr([0x02, d[5], d[6], d[7], (port_no >> 8) as u8, port_no as u8])
 }
 
@@ -167,7 +167,7 @@ impl SwitchCore {
         core
     }
 
-    pub fn dpid(&self) -> u64 {
+    pub fn dpid(&self) -> Dpid {
         self.opts.dpid
     }
 
@@ -234,10 +234,10 @@ impl SwitchCore {
         match msg.to_message(v) {
             Ok(m) => {
                 if let Err(e) = m.encode(xid, &mut fx.to_controller) {
-                    tracing::warn!(dpid = self.opts.dpid, "cannot encode reply: {e}");
+                    tracing::warn!(dpid = %self.opts.dpid, "cannot encode reply: {e}");
                 }
             }
-            Err(e) => tracing::warn!(dpid = self.opts.dpid, "cannot express reply: {e}"),
+            Err(e) => tracing::warn!(dpid = %self.opts.dpid, "cannot express reply: {e}"),
         }
     }
 

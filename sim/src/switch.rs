@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use openflow::header::{self, MAX_MESSAGE_LEN};
-use openflow::Version;
+use openflow::{Dpid, Version};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -32,7 +32,7 @@ const RECENT: usize = 256;
 #[derive(Debug)]
 pub struct Switch {
     name: String,
-    dpid: u64,
+    dpid: Dpid,
     core: Arc<Mutex<SwitchCore>>,
     tx: mpsc::UnboundedSender<Input>,
     unwired: Arc<Mutex<Vec<(u32, Bytes)>>>,
@@ -92,7 +92,7 @@ impl Switch {
         &self.name
     }
 
-    pub fn dpid(&self) -> u64 {
+    pub fn dpid(&self) -> Dpid {
         self.dpid
     }
 

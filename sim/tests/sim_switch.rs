@@ -3,6 +3,7 @@
 
 mod sim_support;
 
+use openflow::Dpid;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -28,7 +29,7 @@ fn frame() -> Bytes {
 
 async fn handshake(v: Version) {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let opts = SwitchOptions::new(0xabcd, "s9", vec![1, 2, 3], vec![v]);
+    let opts = SwitchOptions::new(Dpid(0xabcd), "s9", vec![1, 2, 3], vec![v]);
     let sw = Switch::spawn(opts, Some(l.local_addr().unwrap()), Clock::real());
     let mut c = accept(&l, &[Version::V1_0, Version::V1_3]).await.unwrap();
     assert_eq!(c.version, v);
@@ -39,7 +40,7 @@ async fn handshake(v: Version) {
         .await
         .features_reply()
         .expect("FEATURES_REPLY");
-    assert_eq!(f.datapath_id, 0xabcd);
+    assert_eq!(f.datapath_id, Dpid(0xabcd));
     let ports = match v {
         Version::V1_0 => f.ports,
         Version::V1_3 => {
@@ -223,7 +224,7 @@ async fn handshake_and_requests_of_1_3() {
 #[tokio::test]
 async fn version_mismatch_fails_hello() {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let opts = SwitchOptions::new(1, "s1", vec![1], vec![Version::V1_0]);
+    let opts = SwitchOptions::new(Dpid(1), "s1", vec![1], vec![Version::V1_0]);
     let sw = Switch::spawn(opts, Some(l.local_addr().unwrap()), Clock::real());
     // The controller speaks 1.3 only and says so with a bitmap: the switch refuses.
     let r = accept(&l, &[Version::V1_3]).await;
@@ -238,7 +239,7 @@ async fn version_mismatch_fails_hello() {
 #[tokio::test]
 async fn bad_requests_get_errors() {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let opts = SwitchOptions::new(1, "s1", vec![1, 2], vec![Version::V1_3]);
+    let opts = SwitchOptions::new(Dpid(1), "s1", vec![1, 2], vec![Version::V1_3]);
     let sw = Switch::spawn(opts, Some(l.local_addr().unwrap()), Clock::real());
     let mut c = accept(&l, &[Version::V1_3]).await.unwrap();
     // goto_table backwards.
@@ -264,7 +265,7 @@ async fn bad_requests_get_errors() {
 async fn idle_timeout_on_a_driven_clock_sends_flow_removed() {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let clock = Clock::manual();
-    let opts = SwitchOptions::new(1, "s1", vec![1, 2], vec![Version::V1_3]);
+    let opts = SwitchOptions::new(Dpid(1), "s1", vec![1, 2], vec![Version::V1_3]);
     let sw = Switch::spawn(opts, Some(l.local_addr().unwrap()), clock.clone());
     let mut c = accept(&l, &[Version::V1_3]).await.unwrap();
     let fm = FlowMod::add(Match::new().in_port(1))
@@ -294,7 +295,7 @@ async fn idle_timeout_on_a_driven_clock_sends_flow_removed() {
 async fn group_mod_and_port_mod_over_the_wire() {
     use openflow::v13;
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let opts = SwitchOptions::new(1, "s1", vec![1, 2, 3, 4], vec![Version::V1_3]);
+    let opts = SwitchOptions::new(Dpid(1), "s1", vec![1, 2, 3, 4], vec![Version::V1_3]);
     let sw = Switch::spawn(opts, Some(l.local_addr().unwrap()), Clock::real());
     let mut c = accept(&l, &[Version::V1_3]).await.unwrap();
     let bucket = |p: u32| v13::Bucket {
@@ -321,7 +322,7 @@ async fn group_mod_and_port_mod_over_the_wire() {
     // PORT_MOD: port 3 administratively down; the switch reports it.
     let pm = v13::PortMod {
         port_no: 3,
-        hw_addr: viola_sim::port_mac(1, 3),
+        hw_addr: viola_sim::port_mac(Dpid(1), 3),
         config: openflow::port_config::PORT_DOWN,
         mask: openflow::port_config::PORT_DOWN,
         advertise: 0,
@@ -346,7 +347,7 @@ async fn group_mod_and_port_mod_over_the_wire() {
 #[tokio::test]
 async fn large_flow_stats_come_in_parts() {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let opts = SwitchOptions::new(1, "s1", vec![1, 2], vec![Version::V1_3]);
+    let opts = SwitchOptions::new(Dpid(1), "s1", vec![1, 2], vec![Version::V1_3]);
     let sw = Switch::spawn(opts, Some(l.local_addr().unwrap()), Clock::real());
     let mut c = accept(&l, &[Version::V1_3]).await.unwrap();
     for i in 0..150u16 {

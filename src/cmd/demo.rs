@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use openflow::Version;
 use crate::demo::{self, DemoOptions};
+use openflow::Version;
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -4,17 +4,16 @@
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 
-use openflow::{MacAddr, Version};
+use openflow::{Dpid, MacAddr, Version};
 use serde::Serialize;
 
 /// The topology as the controller sees it (filled in by a [`super::TopologyObserver`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FoundTopology {
-    #[serde(serialize_with = "dpids")]
-    pub switches: Vec<u64>,
+    pub switches: Vec<Dpid>,
     /// Switch-to-switch links, each once: (dpid, port, dpid, port) with the smaller end first.
     #[serde(serialize_with = "links")]
-    pub links: Vec<(u64, u32, u64, u32)>,
+    pub links: Vec<(Dpid, u32, Dpid, u32)>,
     /// Hosts: MAC, IPs, attachment (dpid, port).
     pub hosts: Vec<FoundHost>,
 }
@@ -24,15 +23,14 @@ pub struct FoundTopology {
 pub struct FoundHost {
     pub mac: MacAddr,
     pub ips: Vec<String>,
-    #[serde(serialize_with = "dpid")]
-    pub dpid: u64,
+    pub dpid: Dpid,
     pub port: u32,
 }
 
 impl FoundTopology {
     /// Deduplicates links given in both directions and sorts everything.
     pub fn normalise(mut self) -> Self {
-        let set: BTreeSet<(u64, u32, u64, u32)> = self
+        let set: BTreeSet<(Dpid, u32, Dpid, u32)> = self
             .links
             .iter()
             .map(|&(a, pa, b, pb)| {
@@ -51,17 +49,9 @@ impl FoundTopology {
     }
 }
 
-/// Datapath ids are written as 16 hex digits, as the REST API does.
-fn dpid<S: serde::Serializer>(d: &u64, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&format_args!("{d:016x}"))
-}
-
-fn dpids<S: serde::Serializer>(v: &[u64], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(v.iter().map(|d| format!("{d:016x}")))
-}
-
-fn links<S: serde::Serializer>(v: &[(u64, u32, u64, u32)], s: S) -> Result<S::Ok, S::Error> {
-    let end = |d: u64, p: u32| serde_json::json!({ "dpid": format!("{d:016x}"), "port": p });
+/// Links are written as `{"src": {"dpid", "port"}, "dst": {…}}`, as the REST API does.
+fn links<S: serde::Serializer>(v: &[(Dpid, u32, Dpid, u32)], s: S) -> Result<S::Ok, S::Error> {
+    let end = |d: Dpid, p: u32| serde_json::json!({ "dpid": d, "port": p });
     s.collect_seq(
         v.iter()
             .map(|&(a, pa, b, pb)| serde_json::json!({ "src": end(a, pa), "dst": end(b, pb) })),
@@ -85,8 +75,7 @@ pub struct PingResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SwitchSummary {
     pub name: String,
-    #[serde(serialize_with = "dpid")]
-    pub dpid: u64,
+    pub dpid: Dpid,
     pub version: Option<Version>,
     pub ports: usize,
 }
@@ -95,8 +84,7 @@ pub struct SwitchSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SwitchFlows {
     pub name: String,
-    #[serde(serialize_with = "dpid")]
-    pub dpid: u64,
+    pub dpid: Dpid,
     /// `ovs-ofctl dump-flows`-style lines.
     pub flows: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -181,7 +169,7 @@ impl DemoReport {
                 .map(|v| v.to_string())
                 .unwrap_or_else(|| "-".into());
             s.push_str(&format!(
-                "{} dpid={:016x} OpenFlow {v} ports={}\n",
+                "{} dpid={} OpenFlow {v} ports={}\n",
                 sw.name, sw.dpid, sw.ports
             ));
         }
@@ -196,11 +184,11 @@ impl DemoReport {
                     self.settle_ms
                 ));
                 for (a, pa, b, pb) in &f.links {
-                    s.push_str(&format!("  link {a:016x}:{pa} <-> {b:016x}:{pb}\n"));
+                    s.push_str(&format!("  link {a}:{pa} <-> {b}:{pb}\n"));
                 }
                 for h in &f.hosts {
                     s.push_str(&format!(
-                        "  host {} {} at {:016x}:{}\n",
+                        "  host {} {} at {}:{}\n",
                         h.mac,
                         h.ips.join(","),
                         h.dpid,
@@ -215,7 +203,7 @@ impl DemoReport {
         s.push_str("*** Flow tables\n");
         for f in &self.flows {
             s.push_str(&format!(
-                "{} (dpid {:016x}): {} flows\n",
+                "{} (dpid {}): {} flows\n",
                 f.name,
                 f.dpid,
                 f.flows.len()

@@ -20,8 +20,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use viola_system_tests::experiment::{netns, plot, skew};
 use viola_lab::{isolate, OfVersions};
+use viola_system_tests::experiment::{netns, plot, skew};
 
 type Error = Box<dyn std::error::Error>;
 

@@ -6,6 +6,7 @@
 //! namespace of its own (only one `ovs-vswitchd` with netdev bridges can run per namespace)
 //! with private OVS daemons in a temporary run directory.
 
+use openflow::Dpid;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -177,7 +178,7 @@ impl Rig {
         lab.wait_connected(Duration::from_secs(20))
             .unwrap_or_else(|e| panic!("bridge never connected: {e}{}", diag(dir.path())));
         let start = Instant::now();
-        while ctl.version(1).is_none() {
+        while ctl.version(Dpid(1)).is_none() {
             assert!(
                 start.elapsed() < Duration::from_secs(10),
                 "the controller never saw switch 1{}",
@@ -185,7 +186,7 @@ impl Rig {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        assert_eq!(ctl.version(1), Some(want), "negotiated version");
+        assert_eq!(ctl.version(Dpid(1)), Some(want), "negotiated version");
         let bridge = lab.state().switches[0].bridge.clone();
         let client = Client::new(&format!("http://{api}")).expect("client");
         Rig {
@@ -366,7 +367,7 @@ fn round_trip(rig: &Rig, flows: &[&str], n_tables: usize) {
     assert_eq!(status, 400, "{body}");
     // A switch that is not connected (unless mapped).
     let mut absent = doc.clone();
-    absent.switches[0].dpid = 0x99;
+    absent.switches[0].dpid = Dpid(0x99);
     let e = rig
         .rt
         .block_on(
@@ -382,10 +383,11 @@ fn round_trip(rig: &Rig, flows: &[&str], n_tables: usize) {
     // …and mapped onto the connected switch, it restores (merge keeps the sentinel).
     let report = rig
         .rt
-        .block_on(
-            rig.client
-                .restore(&absent, &DpidMap::from_pairs([(0x99, 1)]), Mode::Merge),
-        )
+        .block_on(rig.client.restore(
+            &absent,
+            &DpidMap::from_pairs([(Dpid(0x99), Dpid(1))]),
+            Mode::Merge,
+        ))
         .expect("mapped restore");
     assert!(report.verified, "{report:?}");
     let mut want = before.clone();

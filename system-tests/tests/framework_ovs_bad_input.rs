@@ -11,6 +11,7 @@
 
 mod ovs_support;
 
+use openflow::Dpid;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -23,7 +24,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use viola_framework::connection::wire;
 use viola_framework::testing::{frames, ScriptedSwitch};
-use viola_framework::{dpid_hex, Config, ControllerEvent};
+use viola_framework::{Config, ControllerEvent};
 use viola_lab::isolate::{isolated_with, RunDir};
 use viola_lab::OfVersions;
 
@@ -131,7 +132,7 @@ async fn bad_peers(addr: SocketAddr) -> Vec<Outcome> {
     tasks.push(tokio::spawn(async move {
         let start = Instant::now();
         let mut s = ScriptedSwitch::connect(addr).await.expect("connect");
-        s.handshake(V1_3, 0xbad2).await.expect("handshake");
+        s.handshake(V1_3, Dpid(0xbad2)).await.expect("handshake");
         let mut f = vec![V1_3.wire(), 0x0a, 0x00, 0x0c, 0, 0, 0, 2];
         f.extend_from_slice(&[0xff; 4]);
         let _ = s.send(&f).await;
@@ -211,7 +212,7 @@ fn bad_input(prefix: &'static str, of: OfVersions) {
     setup.config = cfg;
     let rig = Rig::start(setup, RunDir::new(prefix));
     let mut events = rig.ctl.subscribe();
-    let ovs_switch = rig.wait_switch(DPID, Duration::from_secs(20));
+    let ovs_switch = rig.wait_switch(Dpid(DPID), Duration::from_secs(20));
 
     // Forwarding works before (through the controller: the hub floods every PACKET_IN).
     let (sent, got) = ovs_support::ping(rig.lab(), "h1", "10.0.0.2", 3, "0.2");
@@ -295,13 +296,13 @@ fn bad_input(prefix: &'static str, of: OfVersions) {
     // The OVS connection never dropped.
     let now = rig
         .ctl
-        .switch(DPID)
+        .switch(Dpid(DPID))
         .expect("the OVS bridge is still connected");
     assert_eq!(now.addr, ovs_switch.addr, "same connection");
     assert_eq!(now.connected_at, ovs_switch.connected_at);
     let mut downs = Vec::new();
     while let Ok(e) = events.try_recv() {
-        if matches!(e, ControllerEvent::SwitchDown { dpid } if dpid == DPID) {
+        if matches!(e, ControllerEvent::SwitchDown { dpid } if dpid == Dpid(DPID)) {
             downs.push(e);
         }
     }
@@ -332,12 +333,12 @@ fn bad_input(prefix: &'static str, of: OfVersions) {
     // Kept until the REST check below (dropping it closes the connection).
     let _new_switch = rig.block_on(async {
         let mut s = ScriptedSwitch::connect(rig.of_addr).await.expect("connect");
-        s.handshake(V1_3, 0x600d)
+        s.handshake(V1_3, Dpid(0x600d))
             .await
             .expect("a new switch's handshake");
         // Keep it until the controller has registered it.
         for _ in 0..100 {
-            if rig.ctl.switch(0x600d).is_some() {
+            if rig.ctl.switch(Dpid(0x600d)).is_some() {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -351,7 +352,7 @@ fn bad_input(prefix: &'static str, of: OfVersions) {
         .flatten()
         .filter_map(|s| s["dpid"].as_str())
         .collect();
-    assert!(dpids.contains(&dpid_hex(DPID).as_str()), "{list}");
+    assert!(dpids.contains(&DPID.to_string().as_str()), "{list}");
     assert!(dpids.contains(&"000000000000600d"), "{list}");
     assert_eq!(
         list.as_array().map(Vec::len),
@@ -359,7 +360,7 @@ fn bad_input(prefix: &'static str, of: OfVersions) {
         "bad peers are gone: {list}"
     );
     assert_eq!(
-        rig.get_json(&format!("/api/v1/switches/{}", dpid_hex(DPID)))["version"],
+        rig.get_json(&format!("/api/v1/switches/{}", DPID))["version"],
         json!(if of == OfVersions::V10 { "1.0" } else { "1.3" })
     );
     assert_eq!(

@@ -6,11 +6,12 @@
 
 mod ovs_support;
 
+use openflow::Dpid;
 use std::time::Duration;
 
 use openflow::{FlowStatsRequest, StatsReplyBody, StatsRequest};
 use serde_json::{json, Value};
-use viola_framework::{dpid_hex, Config, ControllerEvent};
+use viola_framework::{Config, ControllerEvent};
 use viola_lab::isolate::{isolated_with, RunDir};
 use viola_lab::OfVersions;
 
@@ -43,7 +44,7 @@ fn version_name(of: OfVersions) -> &'static str {
 /// negotiated version and the ports `ovs-ofctl show` reports.
 fn check_switch_listed(prefix: &'static str, of: OfVersions) {
     let rig = Rig::start(Setup::new(prefix, of), RunDir::new(prefix));
-    let info = rig.wait_switch(DPID, CONNECT);
+    let info = rig.wait_switch(Dpid(DPID), CONNECT);
     println!(
         "FIGURE OF {}: switch up {} ms after `lab up` began (bridge creation included)",
         version_name(of),
@@ -53,7 +54,7 @@ fn check_switch_listed(prefix: &'static str, of: OfVersions) {
     let list = list.as_array().expect("a JSON array");
     assert_eq!(list.len(), 1, "{list:?}");
     let sw = &list[0];
-    assert_eq!(sw["dpid"], json!(dpid_hex(DPID)), "{sw}");
+    assert_eq!(sw["dpid"], json!(DPID.to_string()), "{sw}");
     assert_eq!(sw["version"], json!(version_name(of)), "{sw}");
     assert!(
         sw["address"]
@@ -64,7 +65,7 @@ fn check_switch_listed(prefix: &'static str, of: OfVersions) {
 
     let bridge = rig.bridge("s1");
     let show = rig.ofctl("show", &bridge, &[]);
-    assert!(show.contains(&format!("dpid:{}", dpid_hex(DPID))), "{show}");
+    assert!(show.contains(&format!("dpid:{}", DPID)), "{show}");
     let want = ofctl_show_ports(&show);
     // single,2: two host ports and the bridge's own port.
     assert_eq!(want.len(), 3, "ports in ovs-ofctl show:\n{show}");
@@ -105,7 +106,7 @@ fn check_switch_listed(prefix: &'static str, of: OfVersions) {
     let has_port = |yes: bool| {
         wait_until(&format!("port 9 listed = {yes}"), || {
             rig.ctl
-                .switch(DPID)
+                .switch(Dpid(DPID))
                 .is_some_and(|s| s.ports.iter().any(|p| p.port_no == 9 && p.name == extra) == yes)
         })
     };
@@ -123,7 +124,7 @@ fn check_switch_listed(prefix: &'static str, of: OfVersions) {
     assert_eq!(json_ports(&list[0]).len(), 3, "{list}");
 
     // One switch by path, and an unknown one is a JSON 404.
-    let one = rig.get_json(&format!("/api/v1/switches/{}", dpid_hex(DPID)));
+    let one = rig.get_json(&format!("/api/v1/switches/{}", DPID));
     assert_eq!(one["dpid"], sw["dpid"]);
     let (status, err) = rig.call(
         reqwest::Method::GET,
@@ -156,7 +157,7 @@ fn dump_flows(rig: &Rig, bridge: &str) -> Vec<String> {
 
 /// The flows of `GET …/flows` with priority `prio`.
 fn rest_flows(rig: &Rig, prio: u64) -> Vec<Value> {
-    let v = rig.get_json(&format!("/api/v1/switches/{}/flows", dpid_hex(DPID)));
+    let v = rig.get_json(&format!("/api/v1/switches/{}/flows", DPID));
     v["flows"]
         .as_array()
         .unwrap_or_else(|| panic!("no flows array in {v}"))
@@ -183,9 +184,9 @@ fn output_ports(flow: &Value) -> Vec<Value> {
 /// it, `DELETE` removes it (and only it).
 fn check_flows(prefix: &'static str, of: OfVersions) {
     let rig = Rig::start(Setup::new(prefix, of), RunDir::new(prefix));
-    rig.wait_switch(DPID, CONNECT);
+    rig.wait_switch(Dpid(DPID), CONNECT);
     let bridge = rig.bridge("s1");
-    let path = format!("/api/v1/switches/{}/flows", dpid_hex(DPID));
+    let path = format!("/api/v1/switches/{}/flows", DPID);
     assert!(
         dump_flows(&rig, &bridge).is_empty(),
         "no app installs flows here"
@@ -268,7 +269,7 @@ fn check_flows(prefix: &'static str, of: OfVersions) {
     let parts = rig
         .block_on(
             rig.ctl
-                .request(DPID, &StatsRequest::Flow(FlowStatsRequest::default())),
+                .request(Dpid(DPID), &StatsRequest::Flow(FlowStatsRequest::default())),
         )
         .expect("flow stats request");
     let entries: usize = parts
@@ -305,7 +306,7 @@ fn check_flows(prefix: &'static str, of: OfVersions) {
         let (status, body) = rig.call(reqwest::Method::POST, &path, Some(&bad));
         assert!((400..500).contains(&status), "table 254: {status} {body}");
     }
-    assert!(rig.ctl.switch(DPID).is_some());
+    assert!(rig.ctl.switch(Dpid(DPID)).is_some());
     rig.finish();
 }
 
@@ -316,7 +317,7 @@ fn check_metrics(prefix: &'static str, of: OfVersions) {
     cfg.openflow.echo_interval = 0.2;
     setup.config = cfg;
     let rig = Rig::start(setup, RunDir::new(prefix));
-    rig.wait_switch(DPID, CONNECT);
+    rig.wait_switch(Dpid(DPID), CONNECT);
     // Echo requests go out every 0.2 s; wait until a reply was timed.
     let series = "viola_echo_rtt_seconds_count";
     let start = std::time::Instant::now();
@@ -353,7 +354,7 @@ fn check_metrics(prefix: &'static str, of: OfVersions) {
 fn check_restart(prefix: &'static str, of: OfVersions) {
     let rig = Rig::start(Setup::new(prefix, of), RunDir::new(prefix));
     let mut events = rig.ctl.subscribe();
-    let first = rig.wait_switch(DPID, CONNECT);
+    let first = rig.wait_switch(Dpid(DPID), CONNECT);
     rig.stop_vswitchd();
     let mut seen = Vec::new();
     let wait_for = |events: &mut tokio::sync::broadcast::Receiver<ControllerEvent>,
@@ -370,7 +371,7 @@ fn check_restart(prefix: &'static str, of: OfVersions) {
                                 | ControllerEvent::SwitchDown { dpid } => Some(*dpid),
                                 _ => None,
                             };
-                            if e.name() == want && dpid == Some(DPID) {
+                            if e.name() == want && dpid == Some(Dpid(DPID)) {
                                 return;
                             }
                         }
@@ -386,7 +387,7 @@ fn check_restart(prefix: &'static str, of: OfVersions) {
         wait_for(&mut events, &mut seen, "switch_down").is_ok(),
         "no switch_down after ovs-vswitchd stopped; events: {seen:?}"
     );
-    assert!(rig.ctl.switch(DPID).is_none());
+    assert!(rig.ctl.switch(Dpid(DPID)).is_none());
     assert_eq!(rig.get_json("/api/v1/switches"), json!([]));
 
     rig.start_vswitchd();
@@ -396,7 +397,7 @@ fn check_restart(prefix: &'static str, of: OfVersions) {
         "no switch_up after ovs-vswitchd restarted; events: {seen:?}{}",
         rig.diag()
     );
-    let again = rig.wait_switch(DPID, CONNECT);
+    let again = rig.wait_switch(Dpid(DPID), CONNECT);
     println!(
         "FIGURE ovs-vswitchd restarted: switch up again {} ms after it started",
         t0.elapsed().as_millis()
@@ -405,10 +406,10 @@ fn check_restart(prefix: &'static str, of: OfVersions) {
     assert_eq!(again.version, first.version);
     assert_eq!(again.ports.len(), first.ports.len());
     let list = rig.get_json("/api/v1/switches");
-    assert_eq!(list[0]["dpid"], json!(dpid_hex(DPID)), "{list}");
+    assert_eq!(list[0]["dpid"], json!(DPID.to_string()), "{list}");
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
     // The new connection works: a flow round trip through the switch.
-    let path = format!("/api/v1/switches/{}/flows", dpid_hex(DPID));
+    let path = format!("/api/v1/switches/{}/flows", DPID);
     let (status, body) = rig.call(reqwest::Method::POST, &path, Some(&spec_flow()));
     assert_eq!(status, 200, "{body}");
     assert_eq!(rest_flows(&rig, 321).len(), 1);
@@ -424,7 +425,7 @@ fn check_hung_switch(prefix: &'static str, of: OfVersions) {
     cfg.openflow.echo_misses = 2;
     setup.config = cfg;
     let rig = Rig::start(setup, RunDir::new(prefix));
-    let first = rig.wait_switch(DPID, CONNECT);
+    let first = rig.wait_switch(Dpid(DPID), CONNECT);
     let pid = rig.ovs().pid("ovs-vswitchd").expect("ovs-vswitchd pid");
     let signal = |sig: &str| {
         let st = std::process::Command::new("kill")
@@ -437,7 +438,7 @@ fn check_hung_switch(prefix: &'static str, of: OfVersions) {
     let t0 = std::time::Instant::now();
     let dropped = (|| {
         while t0.elapsed() < Duration::from_secs(10) {
-            if rig.ctl.switch(DPID).is_none() {
+            if rig.ctl.switch(Dpid(DPID)).is_none() {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -452,7 +453,7 @@ fn check_hung_switch(prefix: &'static str, of: OfVersions) {
         dead_after >= Duration::from_millis(300),
         "declared dead too early: {dead_after:?}"
     );
-    let again = rig.wait_switch(DPID, CONNECT);
+    let again = rig.wait_switch(Dpid(DPID), CONNECT);
     assert_ne!(again.addr, first.addr, "a new connection after SIGCONT");
     println!(
         "FIGURE hung ovs-vswitchd declared dead after {} ms (echo 0.3 s x 2), back {} ms after SIGCONT",

@@ -8,6 +8,7 @@
 
 mod ovs_support;
 
+use openflow::Dpid;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,7 +23,7 @@ use serde_json::json;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use viola_framework::testing::ScriptedSwitch;
-use viola_framework::{dpid_hex, Config};
+use viola_framework::Config;
 use viola_lab::isolate::{isolated_with, RunDir};
 use viola_lab::OfVersions;
 
@@ -125,11 +126,11 @@ fn ovs_over_tls_body() {
     setup.config = cfg;
     setup.tls = Some(ssl);
     let rig = Rig::start(setup, dir);
-    let info = rig.wait_switch(DPID, Duration::from_secs(30));
+    let info = rig.wait_switch(Dpid(DPID), Duration::from_secs(30));
     assert_eq!(info.version, V1_3);
     let list = rig.get_json("/api/v1/switches");
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
-    assert_eq!(list[0]["dpid"], json!(dpid_hex(DPID)), "{list}");
+    assert_eq!(list[0]["dpid"], json!(DPID.to_string()), "{list}");
     assert_eq!(list[0]["version"], json!("1.3"), "{list}");
     let ports = list[0]["ports"].as_array().map(Vec::len).unwrap_or(0);
     assert_eq!(ports, 3, "two host ports and LOCAL: {list}");
@@ -171,7 +172,7 @@ fn ovs_over_tls_body() {
     );
 
     // A flow over the TLS connection reaches the switch.
-    let path = format!("/api/v1/switches/{}/flows", dpid_hex(DPID));
+    let path = format!("/api/v1/switches/{}/flows", DPID);
     let flow = json!({"priority": 10, "cookie": 3, "match": {"in_port": 1},
                       "actions": [{"type": "OUTPUT", "port": 2}]});
     let (status, body) = rig.call(reqwest::Method::POST, &path, Some(&flow));
@@ -192,7 +193,7 @@ fn ovs_over_tls_body() {
         match connector.connect(server, tcp).await {
             Err(_) => true,
             Ok(stream) => ScriptedSwitch::new(stream)
-                .handshake(V1_3, 0xbad)
+                .handshake(V1_3, Dpid(0xbad))
                 .await
                 .is_err(),
         }
@@ -201,8 +202,8 @@ fn ovs_over_tls_body() {
         refused,
         "a switch certificate from another CA must be refused"
     );
-    assert!(rig.ctl.switch(0xbad).is_none());
-    assert!(rig.ctl.switch(DPID).is_some(), "the OVS switch stays");
+    assert!(rig.ctl.switch(Dpid(0xbad)).is_none());
+    assert!(rig.ctl.switch(Dpid(DPID)).is_some(), "the OVS switch stays");
     rig.finish();
 }
 

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use viola_lab::isolate::{self, free_port, leftovers};
 use viola_lab as lab;
+use viola_lab::isolate::{self, free_port, leftovers};
 use viola_lab::{DaemonPolicy, Lab, LabConfig, OfVersions, OvsDaemons};
 use viola_topo_spec::Topology;
 

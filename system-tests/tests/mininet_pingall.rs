@@ -176,12 +176,18 @@ fn mininet_tree_2_3_of13_pingall_against_viola() {
 
 #[test]
 fn mininet_torus_3_3_of13_pingall_against_viola() {
-    with_default_ovs("mininet_torus_3_3_of13_pingall_against_viola", torus_of13_body);
+    with_default_ovs(
+        "mininet_torus_3_3_of13_pingall_against_viola",
+        torus_of13_body,
+    );
 }
 
 #[test]
 fn mininet_torus_3_3_of10_pingall_against_viola() {
-    with_default_ovs("mininet_torus_3_3_of10_pingall_against_viola", torus_of10_body);
+    with_default_ovs(
+        "mininet_torus_3_3_of10_pingall_against_viola",
+        torus_of10_body,
+    );
 }
 
 #[test]

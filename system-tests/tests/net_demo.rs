@@ -9,6 +9,7 @@
 
 mod net_support;
 
+use openflow::Dpid;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,11 +59,11 @@ fn demo_case(spec: &str, version: Version, prefix: &str) {
         assert_eq!(s.version, Some(version), "{text}");
     }
     let found = report.found.clone().expect("the observer's topology");
-    let want: BTreeSet<(u64, u32, u64, u32)> = model_links(&topo)
+    let want: BTreeSet<(Dpid, u32, Dpid, u32)> = model_links(&topo)
         .into_iter()
         .filter(|&(a, pa, b, pb)| (a, pa) <= (b, pb))
         .collect();
-    let got: BTreeSet<(u64, u32, u64, u32)> = found.links.iter().copied().collect();
+    let got: BTreeSet<(Dpid, u32, Dpid, u32)> = found.links.iter().copied().collect();
     assert_eq!(got, want, "links found by demo --ovs {spec}:\n{text}");
     for f in &report.flows {
         assert!(f.error.is_none(), "flows of {}: {:?}", f.name, f.error);

@@ -10,6 +10,7 @@
 
 mod net_support;
 
+use openflow::Dpid;
 use std::time::{Duration, Instant};
 
 use net_support::{expected_version, figure, lab_diag, lab_up, model_links, run_dir, Viola};
@@ -38,13 +39,13 @@ fn lab_case(spec: &str, of: OfVersions, prefix: &str) {
         assert_eq!(
             s.version,
             expected_version(of),
-            "switch {:016x} negotiated the wrong version",
+            "switch {} negotiated the wrong version",
             s.dpid
         );
     }
-    let mut dpids: Vec<u64> = viola.ctl.switches().iter().map(|s| s.dpid).collect();
+    let mut dpids: Vec<Dpid> = viola.ctl.switches().iter().map(|s| s.dpid).collect();
     dpids.sort_unstable();
-    let want: Vec<u64> = topo.switches.iter().map(|s| s.dpid).collect();
+    let want: Vec<Dpid> = topo.switches.iter().map(|s| s.dpid).collect();
     assert_eq!(dpids, want, "connected datapath ids");
 
     let expected = model_links(&topo);

@@ -8,6 +8,7 @@
 #[path = "../../openflow/tests/common/mod.rs"]
 mod common;
 
+use openflow::Dpid;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::Command;
@@ -305,7 +306,7 @@ fn cases() -> Vec<Case> {
             From::Switch,
             "features_reply",
             FeaturesReply {
-                datapath_id: 0xabc,
+                datapath_id: Dpid(0xabc),
                 n_buffers: 0,
                 n_tables: 254,
                 auxiliary_id: 0,

@@ -30,15 +30,16 @@ use e2e_support::capture::Capture;
 use e2e_support::net::{self, Ctl};
 use e2e_support::slow_advance::SlowAdvance;
 use e2e_support::*;
+use openflow::Dpid;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use viola_lab::isolate::{self, RunDir};
+use viola_lab::{Ovs, OvsDaemons};
 use viola_orchestrator::agent::AgentClient;
 use viola_orchestrator::guest::init::transfer_stream;
 use viola_orchestrator::tc::{self, RealCluster, ServiceFile, SnapshotOptions};
-use viola_lab::isolate::{self, RunDir};
-use viola_lab::{Ovs, OvsDaemons};
 
 /// Bytes of the checked transfer, and the sender's pause per 1000 numbers (~7 KB): about
 /// 20–40 s under TCG, long enough to be cut by the snapshot.
@@ -173,7 +174,7 @@ snapshot_s = 300
 pause_s = 60
 controller_s = 20
 [sites.b]
-dpid_map = {{ "{:016x}" = "{:016x}", "{:016x}" = "{:016x}" }}
+dpid_map = {{ "{}" = "{}", "{}" = "{}" }}
 [[snapshot_servers]]
 name = "ss-a"
 address = "{}"
@@ -191,10 +192,10 @@ name = "vms-b"
 agent = "{}"
 site = "b"
 "#,
-        SITE_A[0].1,
-        SITE_B[0].1,
-        SITE_A[1].1,
-        SITE_B[1].1,
+        Dpid(SITE_A[0].1),
+        Dpid(SITE_B[0].1),
+        Dpid(SITE_A[1].1),
+        Dpid(SITE_B[1].1),
         ss[0],
         ss[1],
         agents[0],
@@ -224,14 +225,14 @@ initrd = "{}"
 append = "console=ttyS0 quiet viola.ip={ip}/8{role}"
 mac = "52:54:00:00:00:{:02x}"
 ip = "{ip}"
-dpid = "{:016x}"
+dpid = "{}"
 port = {port}
 tap = "{tap}"
 "#,
             guest.kernel.display(),
             guest.initrd.display(),
             i + 1,
-            SITE_A[*sw].1,
+            Dpid(SITE_A[*sw].1),
         ));
     }
     let path = dir.join("e2e.toml");

@@ -82,13 +82,13 @@ kernel = "{}"
 initrd = "{}"
 append = "console=ttyS0 quiet"
 mac = "52:54:00:00:01:{:02x}"
-dpid = "{:016x}"
+dpid = "{}"
 port = {}
 "#,
             guest.kernel.display(),
             guest.initrd.display(),
             i + 1,
-            0x42,
+            openflow::Dpid(0x42),
             i + 1
         ));
     }

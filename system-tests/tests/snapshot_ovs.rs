@@ -24,11 +24,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde_json::Value;
+use viola_lab::{isolate, OfVersions};
 use viola_system_tests::experiment::capture::Capture;
 use viola_system_tests::experiment::pcap;
 use viola_system_tests::experiment::snaplab::{SnapLab, SnapLabConfig};
 use viola_system_tests::experiment::udp::{self, unix_now};
-use viola_lab::{isolate, OfVersions};
 
 /// Datagrams per second of the counter stream (well inside the default buffer caps and the
 /// OVS packet-in queue).

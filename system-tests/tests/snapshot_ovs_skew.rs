@@ -14,8 +14,8 @@
 //!
 //! Needs root, Open vSwitch, tcpdump and iperf3; FAILS with the reason when one is missing.
 
-use viola_system_tests::experiment::skew::{self, Options, Policy};
 use viola_lab::isolate;
+use viola_system_tests::experiment::skew::{self, Options, Policy};
 
 const SKEW: f64 = 1.0;
 /// Runs of the experiment at most (see the loop in `body`).

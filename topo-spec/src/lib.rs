@@ -17,14 +17,14 @@ use std::collections::HashMap;
 use std::net::Ipv4Addr;
 use std::path::Path;
 
-use openflow::MacAddr;
+use openflow::{Dpid, MacAddr};
 use serde::Deserialize;
 
 /// A switch of the topology.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Switch {
     pub name: String,
-    pub dpid: u64,
+    pub dpid: Dpid,
 }
 
 /// A host: one interface attached to `switch` (an index into `switches`) at `port`.
@@ -70,13 +70,19 @@ pub enum TopoError {
     #[error("bad topology `{spec}`: {reason}")]
     Spec { spec: String, reason: String },
     #[error("cannot read topology file {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("bad topology file {path}: {reason}")]
     File { path: String, reason: String },
 }
 
 fn bad(spec: &str, reason: impl Into<String>) -> TopoError {
-    TopoError::Spec { spec: spec.to_string(), reason: reason.into() }
+    TopoError::Spec {
+        spec: spec.to_string(),
+        reason: reason.into(),
+    }
 }
 
 /// Builds a topology while handing out per-switch port numbers in order.
@@ -89,7 +95,10 @@ struct Builder {
 impl Builder {
     fn switch(&mut self) -> usize {
         let n = self.t.switches.len() + 1;
-        self.t.switches.push(Switch { name: format!("s{n}"), dpid: n as u64 });
+        self.t.switches.push(Switch {
+            name: format!("s{n}"),
+            dpid: Dpid(n as u64),
+        });
         self.next_port.push(1);
         n - 1
     }
@@ -114,7 +123,16 @@ impl Builder {
     fn link(&mut self, a: usize, b: usize) {
         let pa = self.port(a);
         let pb = self.port(b);
-        self.t.links.push(Link { a: End { switch: a, port: pa }, b: End { switch: b, port: pb } });
+        self.t.links.push(Link {
+            a: End {
+                switch: a,
+                port: pa,
+            },
+            b: End {
+                switch: b,
+                port: pb,
+            },
+        });
     }
 }
 
@@ -126,10 +144,17 @@ pub fn host_ip(n: usize) -> Ipv4Addr {
 
 fn nums(spec: &str, args: &[&str], want: usize) -> Result<Vec<usize>, TopoError> {
     if args.len() != want {
-        return Err(bad(spec, format!("expected {want} number(s) after the kind")));
+        return Err(bad(
+            spec,
+            format!("expected {want} number(s) after the kind"),
+        ));
     }
     args.iter()
-        .map(|a| a.trim().parse::<usize>().map_err(|_| bad(spec, format!("`{a}` is not a number"))))
+        .map(|a| {
+            a.trim()
+                .parse::<usize>()
+                .map_err(|_| bad(spec, format!("`{a}` is not a number")))
+        })
         .collect()
 }
 
@@ -156,7 +181,11 @@ impl Topology {
         };
         match kind {
             "single" | "minimal" => {
-                let n = if kind == "minimal" { 2 } else { nums(spec, &args, 1)?[0] };
+                let n = if kind == "minimal" {
+                    2
+                } else {
+                    nums(spec, &args, 1)?[0]
+                };
                 check(n, 1)?;
                 let s = b.switch();
                 for _ in 0..n {
@@ -261,7 +290,12 @@ impl Topology {
     /// Number of ports used on switch `sw` (hosts and links).
     pub fn port_count(&self, sw: usize) -> u32 {
         let h = self.hosts.iter().filter(|h| h.switch == sw).map(|h| h.port);
-        let l = self.links.iter().flat_map(|l| [l.a, l.b]).filter(|e| e.switch == sw).map(|e| e.port);
+        let l = self
+            .links
+            .iter()
+            .flat_map(|l| [l.a, l.b])
+            .filter(|e| e.switch == sw)
+            .map(|e| e.port);
         h.chain(l).max().unwrap_or(0)
     }
 
@@ -319,7 +353,7 @@ struct FileTopo {
 #[serde(deny_unknown_fields)]
 struct FileSwitch {
     name: String,
-    dpid: Option<u64>,
+    dpid: Option<Dpid>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -355,15 +389,24 @@ struct FileLink {
 /// ```
 pub fn from_file(path: &Path) -> Result<Topology, TopoError> {
     let p = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| TopoError::Io { path: p.clone(), source: e })?;
+    let text = std::fs::read_to_string(path).map_err(|e| TopoError::Io {
+        path: p.clone(),
+        source: e,
+    })?;
     from_toml(&text, &p)
 }
 
 /// Parses TOML text (see [`from_file`]); `origin` names it in errors.
 pub fn from_toml(text: &str, origin: &str) -> Result<Topology, TopoError> {
-    let err = |reason: String| TopoError::File { path: origin.to_string(), reason };
+    let err = |reason: String| TopoError::File {
+        path: origin.to_string(),
+        reason,
+    };
     let f: FileTopo = toml::from_str(text).map_err(|e| err(e.message().to_string()))?;
-    let mut t = Topology { spec: origin.to_string(), ..Default::default() };
+    let mut t = Topology {
+        spec: origin.to_string(),
+        ..Default::default()
+    };
     let mut index = HashMap::new();
     let mut next_port: Vec<u32> = Vec::new();
     for s in &f.switches {
@@ -373,12 +416,16 @@ pub fn from_toml(text: &str, origin: &str) -> Result<Topology, TopoError> {
                 .name
                 .trim_start_matches(|c: char| !c.is_ascii_digit())
                 .parse()
+                .map(Dpid)
                 .map_err(|_| err(format!("switch `{}` needs a dpid", s.name)))?,
         };
         if index.insert(s.name.clone(), t.switches.len()).is_some() {
             return Err(err(format!("switch `{}` listed twice", s.name)));
         }
-        t.switches.push(Switch { name: s.name.clone(), dpid });
+        t.switches.push(Switch {
+            name: s.name.clone(),
+            dpid,
+        });
         next_port.push(1);
     }
     let take_port = |sw: usize, want: Option<u32>, np: &mut Vec<u32>| -> u32 {
@@ -387,29 +434,59 @@ pub fn from_toml(text: &str, origin: &str) -> Result<Topology, TopoError> {
         p
     };
     for (i, h) in f.hosts.iter().enumerate() {
-        let sw = *index.get(&h.switch).ok_or_else(|| err(format!("host `{}`: no switch `{}`", h.name, h.switch)))?;
+        let sw = *index
+            .get(&h.switch)
+            .ok_or_else(|| err(format!("host `{}`: no switch `{}`", h.name, h.switch)))?;
         let (ip, prefix) = match &h.ip {
             Some(s) => {
                 let (a, p) = s.split_once('/').unwrap_or((s, "8"));
-                let ip = a.parse().map_err(|_| err(format!("host `{}`: bad ip `{s}`", h.name)))?;
-                let p = p.parse().ok().filter(|p| *p <= 32).ok_or_else(|| err(format!("host `{}`: bad prefix", h.name)))?;
+                let ip = a
+                    .parse()
+                    .map_err(|_| err(format!("host `{}`: bad ip `{s}`", h.name)))?;
+                let p = p
+                    .parse()
+                    .ok()
+                    .filter(|p| *p <= 32)
+                    .ok_or_else(|| err(format!("host `{}`: bad prefix", h.name)))?;
                 (ip, p)
             }
             None => (host_ip(i + 1), 8),
         };
         let mac = match &h.mac {
-            Some(m) => m.parse().map_err(|e: openflow::ParseMacError| err(e.to_string()))?,
+            Some(m) => m
+                .parse()
+                .map_err(|e: openflow::ParseMacError| err(e.to_string()))?,
             None => MacAddr::from_u64(i as u64 + 1),
         };
         let port = take_port(sw, h.port, &mut next_port);
-        t.hosts.push(Host { name: h.name.clone(), ip, prefix, mac, switch: sw, port });
+        t.hosts.push(Host {
+            name: h.name.clone(),
+            ip,
+            prefix,
+            mac,
+            switch: sw,
+            port,
+        });
     }
     for l in &f.links {
-        let a = *index.get(&l.a).ok_or_else(|| err(format!("link: no switch `{}`", l.a)))?;
-        let b = *index.get(&l.b).ok_or_else(|| err(format!("link: no switch `{}`", l.b)))?;
+        let a = *index
+            .get(&l.a)
+            .ok_or_else(|| err(format!("link: no switch `{}`", l.a)))?;
+        let b = *index
+            .get(&l.b)
+            .ok_or_else(|| err(format!("link: no switch `{}`", l.b)))?;
         let pa = take_port(a, l.a_port, &mut next_port);
         let pb = take_port(b, l.b_port, &mut next_port);
-        t.links.push(Link { a: End { switch: a, port: pa }, b: End { switch: b, port: pb } });
+        t.links.push(Link {
+            a: End {
+                switch: a,
+                port: pa,
+            },
+            b: End {
+                switch: b,
+                port: pb,
+            },
+        });
     }
     Ok(t)
 }
@@ -421,8 +498,20 @@ mod tests {
     #[test]
     fn linear_ports_match_mininet() {
         let t = Topology::parse("linear,3").unwrap();
-        assert_eq!(t.links[0], Link { a: End { switch: 1, port: 2 }, b: End { switch: 0, port: 2 } });
-        assert_eq!(t.links[1], Link { a: End { switch: 2, port: 2 }, b: End { switch: 1, port: 3 } });
+        assert_eq!(
+            t.links[0],
+            Link {
+                a: End { switch: 1, port: 2 },
+                b: End { switch: 0, port: 2 }
+            }
+        );
+        assert_eq!(
+            t.links[1],
+            Link {
+                a: End { switch: 2, port: 2 },
+                b: End { switch: 1, port: 3 }
+            }
+        );
         assert_eq!(t.hosts[2].ip, Ipv4Addr::new(10, 0, 0, 3));
         assert_eq!(t.hosts[2].mac.to_string(), "00:00:00:00:00:03");
         assert!(!t.has_loop());
@@ -434,7 +523,13 @@ mod tests {
         assert_eq!(t.switches.len(), 4);
         assert_eq!(t.hosts.len(), 9);
         // s2 has h1..h3 on ports 1..3 and its uplink to s1 on port 4.
-        assert_eq!(t.links[0], Link { a: End { switch: 0, port: 1 }, b: End { switch: 1, port: 4 } });
+        assert_eq!(
+            t.links[0],
+            Link {
+                a: End { switch: 0, port: 1 },
+                b: End { switch: 1, port: 4 }
+            }
+        );
         assert_eq!(t.hosts[3].switch, 2);
     }
 
@@ -458,7 +553,7 @@ mod tests {
             "x.toml",
         )
         .unwrap();
-        assert_eq!(t.switches[1].dpid, 7);
+        assert_eq!(t.switches[1].dpid, Dpid(7));
         assert_eq!(t.hosts[0].prefix, 24);
         assert_eq!(t.links[0].a.port, 2);
         assert!(from_toml("[[hosts]]\nname=\"a\"\nswitch=\"s9\"\n", "y").is_err());

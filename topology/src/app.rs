@@ -67,12 +67,12 @@ trait Sink {
 impl Sink for Context<'_> {
     fn flow_mod(&mut self, dpid: Dpid, fm: &FlowMod) {
         if let Err(e) = self.send(dpid, fm) {
-            tracing::debug!(dpid = %viola_framework::app::dpid_hex(dpid), "topology: flow_mod not sent: {e}");
+            tracing::debug!(dpid = %dpid, "topology: flow_mod not sent: {e}");
         }
     }
     fn packet_out(&mut self, dpid: Dpid, po: &PacketOut) {
         if let Err(e) = self.send(dpid, po) {
-            tracing::debug!(dpid = %viola_framework::app::dpid_hex(dpid), "topology: probe not sent: {e}");
+            tracing::debug!(dpid = %dpid, "topology: probe not sent: {e}");
         }
     }
     fn publish(&mut self, ev: TopologyEvent) {
@@ -86,12 +86,12 @@ impl Sink for Context<'_> {
 impl Sink for Controller {
     fn flow_mod(&mut self, dpid: Dpid, fm: &FlowMod) {
         if let Err(e) = self.send(dpid, fm) {
-            tracing::debug!(dpid = %viola_framework::app::dpid_hex(dpid), "topology: flow_mod not sent: {e}");
+            tracing::debug!(dpid = %dpid, "topology: flow_mod not sent: {e}");
         }
     }
     fn packet_out(&mut self, dpid: Dpid, po: &PacketOut) {
         if let Err(e) = self.send(dpid, po) {
-            tracing::debug!(dpid = %viola_framework::app::dpid_hex(dpid), "topology: probe not sent: {e}");
+            tracing::debug!(dpid = %dpid, "topology: probe not sent: {e}");
         }
     }
     fn publish(&mut self, ev: TopologyEvent) {
@@ -122,7 +122,7 @@ fn kind(ev: &TopologyEvent) -> &'static str {
 /// A source address for probes out of a port whose own address is unknown: locally
 /// administered, derived from the datapath id.
 fn fallback_mac(dpid: Dpid) -> MacAddr {
-    let b = dpid.to_be_bytes();
+    let b = dpid.get().to_be_bytes();
     MacAddr([0x02, b[3], b[4], b[5], b[6], b[7]])
 }
 
@@ -255,7 +255,7 @@ impl TopologyApp {
             let max_age = self.cfg.timers.link_timeout.as_millis() as u64;
             if let Err(e) = lldp::verify(&probe, key, self.stamp(now), max_age) {
                 self.stats.probes_rejected.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(dpid = %viola_framework::app::dpid_hex(dpid), in_port, "topology: LLDP rejected: {e}");
+                tracing::warn!(dpid = %dpid, in_port, "topology: LLDP rejected: {e}");
                 return;
             }
         }

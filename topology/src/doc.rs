@@ -7,7 +7,7 @@ use std::time::Instant;
 use openflow::MacAddr;
 use serde::{Deserialize, Serialize};
 
-use crate::types::{dpid_hex, PortRef};
+use crate::types::{Dpid, PortRef};
 use crate::view::TopologyView;
 
 /// What a port is to the topology.
@@ -33,21 +33,21 @@ pub struct PortDoc {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SwitchDoc {
-    /// 16 hex digits.
-    pub dpid: String,
+    /// 16 hex digits in JSON.
+    pub dpid: Dpid,
     pub ports: Vec<PortDoc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndDoc {
-    pub dpid: String,
+    pub dpid: Dpid,
     pub port: u32,
 }
 
 impl From<PortRef> for EndDoc {
     fn from(p: PortRef) -> Self {
         EndDoc {
-            dpid: dpid_hex(p.dpid),
+            dpid: p.dpid,
             port: p.port,
         }
     }
@@ -67,7 +67,7 @@ pub struct LinkDoc {
 pub struct HostDoc {
     pub mac: MacAddr,
     pub ips: Vec<IpAddr>,
-    pub dpid: String,
+    pub dpid: Dpid,
     pub port: u32,
 }
 
@@ -110,10 +110,7 @@ impl TopologyDoc {
                             .collect()
                     })
                     .unwrap_or_default();
-                SwitchDoc {
-                    dpid: dpid_hex(d),
-                    ports,
-                }
+                SwitchDoc { dpid: d, ports }
             })
             .collect();
         let all: std::collections::HashSet<_> = v.links().iter().copied().collect();
@@ -136,7 +133,7 @@ impl TopologyDoc {
             .map(|h| HostDoc {
                 mac: h.mac,
                 ips: h.ips.iter().copied().collect(),
-                dpid: dpid_hex(h.at.dpid),
+                dpid: h.at.dpid,
                 port: h.at.port,
             })
             .collect();
@@ -206,7 +203,7 @@ impl TopologyDoc {
         }
         for l in &self.links {
             // One edge per pair: the direction from the lower end, or one-way links as is.
-            let lower = (l.src.dpid.as_str(), l.src.port) < (l.dst.dpid.as_str(), l.dst.port);
+            let lower = (l.src.dpid, l.src.port) < (l.dst.dpid, l.dst.port);
             if l.bidirectional && !lower {
                 continue;
             }

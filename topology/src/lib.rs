@@ -14,18 +14,19 @@
 //!
 //! ```
 //! use std::time::{Duration, Instant};
-//! use viola_topology::{PortRef, StateTimers, TopologyState};
+//! use viola_topology::{Dpid, PortRef, StateTimers, TopologyState};
+//! let (s1, s2) = (Dpid(1), Dpid(2));
 //! let t0 = Instant::now();
 //! let mut st = TopologyState::new(StateTimers::default());
-//! st.on_switch_up(t0, 1, &[]);
-//! st.on_switch_up(t0, 2, &[]);
-//! st.on_lldp(t0, 1, 1, 2, 1);
-//! st.on_lldp(t0, 2, 1, 1, 1);
-//! assert_eq!(st.view().shortest_path(1, 2).map(|p| p.len()), Some(1));
-//! assert!(st.view().is_tree_port(PortRef::new(1, 1)));
+//! st.on_switch_up(t0, s1, &[]);
+//! st.on_switch_up(t0, s2, &[]);
+//! st.on_lldp(t0, s1, 1, s2, 1);
+//! st.on_lldp(t0, s2, 1, s1, 1);
+//! assert_eq!(st.view().shortest_path(s1, s2).map(|p| p.len()), Some(1));
+//! assert!(st.view().is_tree_port(PortRef::new(s1, 1)));
 //! // No probe for longer than the link timeout: the link is gone.
 //! assert_eq!(st.expire(t0 + Duration::from_secs(4)).len(), 2);
-//! assert_eq!(st.view().shortest_path(1, 2), None);
+//! assert_eq!(st.view().shortest_path(s1, s2), None);
 //! ```
 #![forbid(unsafe_code)]
 
@@ -44,7 +45,5 @@ pub use app::TopologyApp;
 pub use config::{ConfigError, TopologyConfig};
 pub use doc::TopologyDoc;
 pub use state::{StateTimers, TopologyState};
-pub use types::{
-    dpid_hex, Dpid, Host, HostGoneReason, Link, LinkDownReason, PortRef, TopologyEvent,
-};
+pub use types::{Dpid, Host, HostGoneReason, Link, LinkDownReason, PortRef, TopologyEvent};
 pub use view::TopologyView;

@@ -65,7 +65,7 @@ pub enum LldpError {
 fn tag(key: &[u8], dpid: Dpid, port: u32, stamp: u64) -> Option<[u8; TAG_LEN]> {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).ok()?;
     mac.update(HMAC_DOMAIN);
-    mac.update(&dpid.to_be_bytes());
+    mac.update(&dpid.get().to_be_bytes());
     mac.update(&port.to_be_bytes());
     mac.update(&stamp.to_be_bytes());
     Some(mac.finalize().into_bytes().into())
@@ -87,7 +87,7 @@ pub fn build(dpid: Dpid, port: u32, src: MacAddr, key: Option<&[u8]>, stamp_ms: 
     out.extend_from_slice(&ETHERTYPE_LLDP.to_be_bytes());
     let mut chassis = vec![CHASSIS_SUBTYPE_LOCAL];
     chassis.extend_from_slice(CHASSIS_PREFIX);
-    chassis.extend_from_slice(format!("{dpid:016x}").as_bytes());
+    chassis.extend_from_slice(dpid.to_string().as_bytes());
     push_tlv(&mut out, TLV_CHASSIS_ID, &chassis);
     let mut port_id = vec![PORT_SUBTYPE_COMPONENT];
     port_id.extend_from_slice(&port.to_be_bytes());
@@ -146,7 +146,9 @@ fn parse_chassis(v: &[u8]) -> Option<Dpid> {
     if hex.len() != 16 {
         return None;
     }
-    u64::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
+    u64::from_str_radix(std::str::from_utf8(hex).ok()?, 16)
+        .ok()
+        .map(Dpid)
 }
 
 fn parse_port(v: &[u8]) -> Option<u32> {
@@ -171,7 +173,7 @@ pub fn verify(probe: &Probe, key: &[u8], now_ms: u64, max_age_ms: u64) -> Result
     let (stamp, got) = probe.auth.ok_or(LldpError::BadTag)?;
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).map_err(|_| LldpError::BadTag)?;
     mac.update(HMAC_DOMAIN);
-    mac.update(&probe.dpid.to_be_bytes());
+    mac.update(&probe.dpid.get().to_be_bytes());
     mac.update(&probe.port.to_be_bytes());
     mac.update(&stamp.to_be_bytes());
     // Constant-time comparison.
@@ -190,17 +192,17 @@ mod tests {
 
     #[test]
     fn round_trip_without_key() {
-        let f = build(0x0000_0000_0000_002a, 3, SRC, None, 0);
+        let f = build(Dpid(0x0000_0000_0000_002a), 3, SRC, None, 0);
         assert_eq!(f.len(), MIN_FRAME);
         assert_eq!(&f[..6], &MacAddr::LLDP_NEAREST_BRIDGE.0);
         assert_eq!(&f[12..14], &[0x88, 0xcc]);
         let p = parse(&f).unwrap();
-        assert_eq!((p.dpid, p.port, p.auth), (42, 3, None));
+        assert_eq!((p.dpid, p.port, p.auth), (Dpid(42), 3, None));
     }
 
     #[test]
     fn tlv_layout_is_standard() {
-        let f = build(1, 0x0102_0304, SRC, None, 0);
+        let f = build(Dpid(1), 0x0102_0304, SRC, None, 0);
         // Chassis ID: type 1, length 22, subtype 7, "dpid:0000000000000001".
         assert_eq!(&f[14..17], &[0x02, 0x16, 0x07]);
         assert_eq!(&f[17..38], b"dpid:0000000000000001");
@@ -212,7 +214,7 @@ mod tests {
 
     #[test]
     fn tagged_probe_verifies_only_with_the_key() {
-        let f = build(7, 2, SRC, Some(b"secret"), 1_000);
+        let f = build(Dpid(7), 2, SRC, Some(b"secret"), 1_000);
         let p = parse(&f).unwrap();
         assert!(p.auth.is_some());
         assert_eq!(verify(&p, b"secret", 1_500, 3_500), Ok(()));
@@ -221,7 +223,7 @@ mod tests {
             verify(&p, b"secret", 9_000, 3_500),
             Err(LldpError::Stale { .. })
         ));
-        let untagged = parse(&build(7, 2, SRC, None, 0)).unwrap();
+        let untagged = parse(&build(Dpid(7), 2, SRC, None, 0)).unwrap();
         assert_eq!(
             verify(&untagged, b"secret", 0, 3_500),
             Err(LldpError::BadTag)
@@ -230,7 +232,7 @@ mod tests {
 
     #[test]
     fn forged_fields_break_the_tag() {
-        let f = build(7, 2, SRC, Some(b"secret"), 1_000);
+        let f = build(Dpid(7), 2, SRC, Some(b"secret"), 1_000);
         let mut forged = f.to_vec();
         // Claim port 3 instead of 2: the tag no longer matches.
         forged[44] = 3;
@@ -241,7 +243,7 @@ mod tests {
 
     #[test]
     fn rejects_garbage_without_panicking() {
-        let f = build(7, 2, SRC, Some(b"k"), 5);
+        let f = build(Dpid(7), 2, SRC, Some(b"k"), 5);
         for n in 0..f.len() {
             let _ = parse(&f[..n]);
         }

@@ -6,25 +6,13 @@ use std::net::IpAddr;
 use std::time::Instant;
 
 use openflow::MacAddr;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
-/// A datapath id (the same type as `viola_framework::Dpid`).
-pub type Dpid = u64;
-
-/// Formats a datapath id as 16 hex digits.
-pub fn dpid_hex(d: Dpid) -> String {
-    format!("{d:016x}")
-}
-
-/// Serialises a datapath id as 16 hex digits, as the REST API does.
-pub(crate) fn ser_dpid<S: Serializer>(d: &Dpid, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&dpid_hex(*d))
-}
+pub use openflow::Dpid;
 
 /// One port of one switch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct PortRef {
-    #[serde(serialize_with = "ser_dpid")]
     pub dpid: Dpid,
     pub port: u32,
 }
@@ -37,7 +25,7 @@ impl PortRef {
 
 impl std::fmt::Display for PortRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", dpid_hex(self.dpid), self.port)
+        write!(f, "{}:{}", self.dpid, self.port)
     }
 }
 
@@ -111,11 +99,9 @@ pub enum HostGoneReason {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum TopologyEvent {
     SwitchUp {
-        #[serde(serialize_with = "ser_dpid")]
         dpid: Dpid,
     },
     SwitchDown {
-        #[serde(serialize_with = "ser_dpid")]
         dpid: Dpid,
     },
     LinkUp {

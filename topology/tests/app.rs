@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use viola_topology::Dpid;
 
 use openflow::{port, port_reason, Action, Match, Message, Version};
 use viola_framework::testing::{fake_port, Harness};
@@ -35,7 +36,7 @@ fn setup(cfg: TopologyConfig) -> (Harness, Arc<TopologyApp>, Arc<Recorder>) {
 
 /// LLDP frames the app sent out of `dpid`, as (port, frame).
 fn probes(h: &Harness, dpid: u64) -> Vec<(u32, bytes::Bytes)> {
-    h.take_sent(dpid)
+    h.take_sent(Dpid(dpid))
         .iter()
         .filter_map(Message::packet_out)
         .filter_map(|po| match po.actions.as_slice() {
@@ -47,17 +48,21 @@ fn probes(h: &Harness, dpid: u64) -> Vec<(u32, bytes::Bytes)> {
 
 /// Connects s1 (ports 1-3) and s2 (ports 1-2), wires s1:3 <-> s2:2 by carrying probes.
 fn two_switches(h: &mut Harness, version: Version) {
-    h.add_switch(1, version, &[1, 2, 3]);
-    h.add_switch(2, version, &[1, 2]);
+    h.add_switch(Dpid(1), version, &[1, 2, 3]);
+    h.add_switch(Dpid(2), version, &[1, 2]);
     for _ in 0..2 {
         for (p, f) in probes(h, 1) {
             if p == 3 {
-                assert_eq!(h.packet_in(2, 2, f), Verdict::Stop, "LLDP is consumed");
+                assert_eq!(
+                    h.packet_in(Dpid(2), 2, f),
+                    Verdict::Stop,
+                    "LLDP is consumed"
+                );
             }
         }
         for (p, f) in probes(h, 2) {
             if p == 2 {
-                h.packet_in(1, 3, f);
+                h.packet_in(Dpid(1), 3, f);
             }
         }
     }
@@ -67,19 +72,19 @@ fn two_switches(h: &mut Harness, version: Version) {
 fn switch_up_installs_the_lldp_rule_and_probes_every_port() {
     for version in [Version::V1_0, Version::V1_3] {
         let (mut h, _, _) = setup(TopologyConfig::default());
-        h.add_switch(1, version, &[1, 2, 3]);
-        let fms = h.flow_mods(1);
+        h.add_switch(Dpid(1), version, &[1, 2, 3]);
+        let fms = h.flow_mods(Dpid(1));
         assert_eq!(fms.len(), 1);
         assert_eq!(fms[0].match_, Match::new().eth_type(0x88cc));
         assert_eq!(
-            h.forward(1, &Match::new().in_port(1).eth_type(0x88cc)),
+            h.forward(Dpid(1), &Match::new().in_port(1).eth_type(0x88cc)),
             vec![port::CONTROLLER]
         );
         let mut ports: Vec<u32> = probes(&h, 1)
             .into_iter()
             .map(|(p, f)| {
                 let probe = lldp::parse(&f).unwrap();
-                assert_eq!((probe.dpid, probe.port), (1, p));
+                assert_eq!((probe.dpid, probe.port), (Dpid(1), p));
                 p
             })
             .collect();
@@ -93,12 +98,12 @@ fn discovery_events_and_snapshot() {
     let (mut h, topo, rec) = setup(TopologyConfig::default());
     two_switches(&mut h, Version::V1_3);
     let v = topo.snapshot();
-    let l = Link::new(PortRef::new(1, 3), PortRef::new(2, 2));
+    let l = Link::new(PortRef::new(Dpid(1), 3), PortRef::new(Dpid(2), 2));
     assert_eq!(v.links(), &[l, l.reversed()][..]);
-    assert_eq!(v.shortest_path(1, 2), Some(vec![l]));
-    assert!(v.is_tree_port(PortRef::new(2, 2)));
+    assert_eq!(v.shortest_path(Dpid(1), Dpid(2)), Some(vec![l]));
+    assert!(v.is_tree_port(PortRef::new(Dpid(2), 2)));
     let events = rec.0.lock().unwrap().clone();
-    assert!(events.contains(&TopologyEvent::SwitchUp { dpid: 1 }));
+    assert!(events.contains(&TopologyEvent::SwitchUp { dpid: Dpid(1) }));
     assert!(events.contains(&TopologyEvent::LinkUp { link: l }));
     assert!(events.contains(&TopologyEvent::LinkUp { link: l.reversed() }));
     assert!(
@@ -112,16 +117,16 @@ fn discovery_events_and_snapshot() {
 #[test]
 fn a_one_way_link_is_probed_back_at_once() {
     let (mut h, topo, _) = setup(TopologyConfig::default());
-    h.add_switch(1, Version::V1_3, &[1]);
-    h.add_switch(2, Version::V1_3, &[1]);
+    h.add_switch(Dpid(1), Version::V1_3, &[1]);
+    h.add_switch(Dpid(2), Version::V1_3, &[1]);
     let _ = probes(&h, 2);
     let f = probes(&h, 1).into_iter().find(|(p, _)| *p == 1).unwrap().1;
-    h.packet_in(2, 1, f);
+    h.packet_in(Dpid(2), 1, f);
     // s2 answered with a probe out of the port the LLDP came in on.
     let back = probes(&h, 2);
     assert_eq!(back.len(), 1);
     assert_eq!(back[0].0, 1);
-    h.packet_in(1, 1, back[0].1.clone());
+    h.packet_in(Dpid(1), 1, back[0].1.clone());
     assert_eq!(topo.snapshot().graph().edge_count(), 1);
 }
 
@@ -130,9 +135,9 @@ fn port_down_removes_links_at_once() {
     let (mut h, topo, rec) = setup(TopologyConfig::default());
     two_switches(&mut h, Version::V1_0);
     rec.0.lock().unwrap().clear();
-    let mut p = fake_port(1, 3);
+    let mut p = fake_port(Dpid(1), 3);
     p.config = openflow::port_config::PORT_DOWN;
-    h.port_status(1, port_reason::MODIFY, p);
+    h.port_status(Dpid(1), port_reason::MODIFY, p);
     assert!(topo.snapshot().links().is_empty());
     let downs = rec
         .0
@@ -143,7 +148,7 @@ fn port_down_removes_links_at_once() {
         .count();
     assert_eq!(downs, 2);
     // Back up: probed again at once.
-    h.port_status(1, port_reason::MODIFY, fake_port(1, 3));
+    h.port_status(Dpid(1), port_reason::MODIFY, fake_port(Dpid(1), 3));
     assert_eq!(
         probes(&h, 1).iter().map(|(p, _)| *p).collect::<Vec<_>>(),
         vec![3]
@@ -161,24 +166,21 @@ fn hosts_are_tracked_only_at_host_ports() {
     ]);
     arp.extend_from_slice(&[0; 10]);
     // Seen at s1:1 (a host port): learned, and the packet goes on down the pipeline.
-    assert_eq!(h.packet_in(1, 1, arp.clone()), Verdict::Continue);
+    assert_eq!(h.packet_in(Dpid(1), 1, arp.clone()), Verdict::Continue);
     // Seen again at the inter-switch port s2:2 (a flooded copy): no move.
-    h.packet_in(2, 2, arp.clone());
+    h.packet_in(Dpid(2), 2, arp.clone());
     let v = topo.snapshot();
     let host = v.host(openflow::MacAddr([0, 0, 0, 0, 0, 1])).unwrap();
-    assert_eq!(host.at, PortRef::new(1, 1));
+    assert_eq!(host.at, PortRef::new(Dpid(1), 1));
     assert_eq!(
         host.ips.iter().map(ToString::to_string).collect::<Vec<_>>(),
         vec!["10.0.0.1"]
     );
     // At another host port: a move, published.
-    h.packet_in(2, 1, arp);
-    let moved = rec
-        .0
-        .lock()
-        .unwrap()
-        .iter()
-        .any(|e| matches!(e, TopologyEvent::HostMoved { to, .. } if *to == PortRef::new(2, 1)));
+    h.packet_in(Dpid(2), 1, arp);
+    let moved = rec.0.lock().unwrap().iter().any(
+        |e| matches!(e, TopologyEvent::HostMoved { to, .. } if *to == PortRef::new(Dpid(2), 1)),
+    );
     assert!(moved);
 }
 
@@ -196,17 +198,17 @@ fn hmac_rejects_forged_and_replayed_probes() {
         "signed probes are accepted"
     );
     // A host at s1:1 forges a probe claiming to be s2 port 1 (no key: no tag).
-    let forged = lldp::build(2, 1, openflow::MacAddr([2, 0, 0, 0, 0, 9]), None, 0);
-    assert_eq!(h.packet_in(1, 1, forged), Verdict::Stop);
+    let forged = lldp::build(Dpid(2), 1, openflow::MacAddr([2, 0, 0, 0, 0, 9]), None, 0);
+    assert_eq!(h.packet_in(Dpid(1), 1, forged), Verdict::Stop);
     // Or signs it with the wrong key.
     let wrong = lldp::build(
-        2,
+        Dpid(2),
         1,
         openflow::MacAddr([2, 0, 0, 0, 0, 9]),
         Some(b"guess"),
         0,
     );
-    h.packet_in(1, 1, wrong);
+    h.packet_in(Dpid(1), 1, wrong);
     assert_eq!(topo.snapshot().links().len(), 2);
     assert!(
         topo.stats()
@@ -221,8 +223,10 @@ fn hmac_rejects_forged_and_replayed_probes() {
         probes(&h, 1).into_iter().next().unwrap()
     });
     h.advance(Duration::from_secs(10));
-    h.packet_in(2, 1, genuine);
-    assert!(!topo.snapshot().is_inter_switch_port(PortRef::new(2, 1)));
+    h.packet_in(Dpid(2), 1, genuine);
+    assert!(!topo
+        .snapshot()
+        .is_inter_switch_port(PortRef::new(Dpid(2), 1)));
 }
 
 #[tokio::test]
@@ -247,9 +251,9 @@ async fn get_topology_lists_exactly_the_links() {
         .iter()
         .map(|l| {
             (
-                l.src.dpid.clone(),
+                l.src.dpid.to_string(),
                 l.src.port,
-                l.dst.dpid.clone(),
+                l.dst.dpid.to_string(),
                 l.dst.port,
             )
         })

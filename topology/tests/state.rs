@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
+use viola_topology::Dpid;
 
 use openflow::{port_reason, MacAddr, PortInfo};
 use viola_topo_spec::Topology;
@@ -72,7 +73,7 @@ fn load(spec: &str, clock: &mut Clock) -> (Topology, TopologyState) {
 }
 
 /// The tree as switch-level edges: each tree link's two ends.
-fn tree_edges(t: &Topology, st: &TopologyState) -> Vec<(u64, u64)> {
+fn tree_edges(t: &Topology, st: &TopologyState) -> Vec<(Dpid, Dpid)> {
     let tree = st.spanning_tree();
     t.links
         .iter()
@@ -129,7 +130,7 @@ fn assert_spanning_tree(spec: &str) {
         .links
         .iter()
         .flat_map(|l| [(l.a.switch, l.a.port), (l.b.switch, l.b.port)])
-        .filter(|&(s, p)| view.is_blocked(PortRef::new(t.switches[s].dpid, p)))
+        .filter(|&(s, p)| view.is_blocked(PortRef::new(Dpid((t.switches[s].dpid).get()), p)))
         .count();
     assert_eq!(blocked_ports, 2 * blocked, "{spec}");
     assert!(blocked > 0, "{spec} has loops, so some links are blocked");
@@ -147,7 +148,7 @@ fn shortest_paths_are_shortest_and_consistent() {
     let mut clock = Clock::new();
     let (t, st) = load("ring,5", &mut clock);
     let view = st.view();
-    let d = |i: usize| t.switches[i].dpid;
+    let d = |i: usize| Dpid((t.switches[i].dpid).get());
     // Ring of 5: opposite switches are 2 hops apart either way round.
     assert_eq!(view.shortest_path(d(0), d(2)).unwrap().len(), 2);
     assert_eq!(view.shortest_path(d(0), d(1)).unwrap().len(), 1);
@@ -179,25 +180,25 @@ fn shortest_paths_are_shortest_and_consistent() {
 fn link_needs_both_directions_for_the_graph() {
     let c = Clock::new();
     let mut st = TopologyState::new(StateTimers::default());
-    st.on_switch_up(c.now(), 1, &[port(1), port(2)]);
-    st.on_switch_up(c.now(), 2, &[port(1), port(2)]);
-    let ev = st.on_lldp(c.now(), 1, 1, 2, 1);
-    let link = Link::new(PortRef::new(1, 1), PortRef::new(2, 1));
+    st.on_switch_up(c.now(), Dpid(1), &[port(1), port(2)]);
+    st.on_switch_up(c.now(), Dpid(2), &[port(1), port(2)]);
+    let ev = st.on_lldp(c.now(), Dpid(1), 1, Dpid(2), 1);
+    let link = Link::new(PortRef::new(Dpid(1), 1), PortRef::new(Dpid(2), 1));
     assert_eq!(ev, vec![TopologyEvent::LinkUp { link }]);
     let v = st.view();
     assert_eq!(v.graph().edge_count(), 0);
     // Either end is already an inter-switch port: never a host port, never flooded.
-    assert!(v.is_inter_switch_port(PortRef::new(2, 1)));
-    assert!(!v.is_host_port(PortRef::new(1, 1), c.now() + ms(1_000)));
-    assert!(v.flood_ports(1, 2, c.now() + ms(1_000)).is_empty());
+    assert!(v.is_inter_switch_port(PortRef::new(Dpid(2), 1)));
+    assert!(!v.is_host_port(PortRef::new(Dpid(1), 1), c.now() + ms(1_000)));
+    assert!(v.flood_ports(Dpid(1), 2, c.now() + ms(1_000)).is_empty());
     // Repeating a probe changes nothing.
-    assert!(st.on_lldp(c.now(), 1, 1, 2, 1).is_empty());
-    st.on_lldp(c.now(), 2, 1, 1, 1);
+    assert!(st.on_lldp(c.now(), Dpid(1), 1, Dpid(2), 1).is_empty());
+    st.on_lldp(c.now(), Dpid(2), 1, Dpid(1), 1);
     assert_eq!(st.view().graph().edge_count(), 1);
-    assert_eq!(st.view().flood_ports(1, 2, c.now()), vec![1]);
+    assert_eq!(st.view().flood_ports(Dpid(1), 2, c.now()), vec![1]);
     // Probes from unknown switches or to themselves are ignored.
-    assert!(st.on_lldp(c.now(), 9, 1, 1, 2).is_empty());
-    assert!(st.on_lldp(c.now(), 1, 2, 1, 2).is_empty());
+    assert!(st.on_lldp(c.now(), Dpid(9), 1, Dpid(1), 2).is_empty());
+    assert!(st.on_lldp(c.now(), Dpid(1), 2, Dpid(1), 2).is_empty());
 }
 
 #[test]
@@ -227,7 +228,7 @@ fn link_times_out_without_probes_and_stays_while_probed() {
         }
     )));
     assert!(st.view().links().is_empty());
-    assert_eq!(st.view().shortest_path(1, 2), None);
+    assert_eq!(st.view().shortest_path(Dpid(1), Dpid(2)), None);
 }
 
 #[test]
@@ -281,9 +282,9 @@ fn switch_down_removes_its_links_and_hosts() {
     let mut c = Clock::new();
     let (_, mut st) = load("linear,3", &mut c);
     let h = MacAddr([0, 0, 0, 0, 0, 2]);
-    st.on_host_seen(c.now(), h, None, 2, 1);
+    st.on_host_seen(c.now(), h, None, Dpid(2), 1);
     assert!(st.view().host(h).is_some());
-    let ev = st.on_switch_down(2);
+    let ev = st.on_switch_down(Dpid(2));
     // s2 has two links (4 directions), one host, and goes down itself.
     assert_eq!(
         ev.iter()
@@ -293,23 +294,29 @@ fn switch_down_removes_its_links_and_hosts() {
     );
     assert!(ev.contains(&TopologyEvent::HostRemoved {
         mac: h,
-        at: PortRef::new(2, 1),
+        at: PortRef::new(Dpid(2), 1),
         reason: HostGoneReason::PortDown
     }));
-    assert_eq!(ev.last(), Some(&TopologyEvent::SwitchDown { dpid: 2 }));
+    assert_eq!(
+        ev.last(),
+        Some(&TopologyEvent::SwitchDown { dpid: Dpid(2) })
+    );
     assert!(st.view().links().is_empty());
-    assert_eq!(st.view().switches().collect::<Vec<_>>(), vec![1, 3]);
+    assert_eq!(
+        st.view().switches().collect::<Vec<_>>(),
+        vec![Dpid(1), Dpid(3)]
+    );
 }
 
 #[test]
 fn links_added_after_startup_join_the_graph() {
     let mut c = Clock::new();
     let (_, mut st) = load("linear,2", &mut c);
-    st.on_switch_up(c.now(), 3, &[port(1), port(2)]);
-    assert_eq!(st.view().shortest_path(1, 3), None);
-    st.on_lldp(c.now(), 2, 3, 3, 1);
-    st.on_lldp(c.now(), 3, 1, 2, 3);
-    assert_eq!(st.view().shortest_path(1, 3).unwrap().len(), 2);
+    st.on_switch_up(c.now(), Dpid(3), &[port(1), port(2)]);
+    assert_eq!(st.view().shortest_path(Dpid(1), Dpid(3)), None);
+    st.on_lldp(c.now(), Dpid(2), 3, Dpid(3), 1);
+    st.on_lldp(c.now(), Dpid(3), 1, Dpid(2), 3);
+    assert_eq!(st.view().shortest_path(Dpid(1), Dpid(3)).unwrap().len(), 2);
 }
 
 #[test]
@@ -318,36 +325,42 @@ fn hosts_learned_moved_and_aged() {
     let (_, mut st) = load("linear,3", &mut c);
     let mac = MacAddr([0, 0, 0, 0, 0, 1]);
     let ip = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
-    let ev = st.on_host_seen(c.now(), mac, Some(ip), 1, 1);
+    let ev = st.on_host_seen(c.now(), mac, Some(ip), Dpid(1), 1);
     assert!(
-        matches!(&ev[..], [TopologyEvent::HostAdded { host }] if host.at == PortRef::new(1, 1) && host.ips.contains(&ip))
+        matches!(&ev[..], [TopologyEvent::HostAdded { host }] if host.at == PortRef::new(Dpid(1), 1) && host.ips.contains(&ip))
     );
-    assert!(st.on_host_seen(c.now(), mac, Some(ip), 1, 1).is_empty());
+    assert!(st
+        .on_host_seen(c.now(), mac, Some(ip), Dpid(1), 1)
+        .is_empty());
     // Seen at a host port elsewhere: a move.
-    let ev = st.on_host_seen(c.advance(ms(10)), mac, Some(ip), 3, 1);
+    let ev = st.on_host_seen(c.advance(ms(10)), mac, Some(ip), Dpid(3), 1);
     assert_eq!(
         ev,
         vec![TopologyEvent::HostMoved {
             mac,
-            from: PortRef::new(1, 1),
-            to: PortRef::new(3, 1)
+            from: PortRef::new(Dpid(1), 1),
+            to: PortRef::new(Dpid(3), 1)
         }]
     );
-    assert_eq!(st.view().host(mac).unwrap().at, PortRef::new(3, 1));
+    assert_eq!(st.view().host(mac).unwrap().at, PortRef::new(Dpid(3), 1));
     // Seen at an inter-switch port (a flooded copy): never learned there, no move.
-    assert!(st.on_host_seen(c.now(), mac, Some(ip), 2, 2).is_empty());
-    assert!(st.on_host_seen(c.now(), mac, Some(ip), 2, 3).is_empty());
-    assert_eq!(st.view().host(mac).unwrap().at, PortRef::new(3, 1));
+    assert!(st
+        .on_host_seen(c.now(), mac, Some(ip), Dpid(2), 2)
+        .is_empty());
+    assert!(st
+        .on_host_seen(c.now(), mac, Some(ip), Dpid(2), 3)
+        .is_empty());
+    assert_eq!(st.view().host(mac).unwrap().at, PortRef::new(Dpid(3), 1));
     // Group addresses and reserved ports never become hosts.
     assert!(st
-        .on_host_seen(c.now(), MacAddr::BROADCAST, None, 1, 1)
+        .on_host_seen(c.now(), MacAddr::BROADCAST, None, Dpid(1), 1)
         .is_empty());
     assert!(st
         .on_host_seen(
             c.now(),
             MacAddr([0, 0, 0, 0, 0, 9]),
             None,
-            1,
+            Dpid(1),
             openflow::port::LOCAL
         )
         .is_empty());
@@ -363,7 +376,7 @@ fn hosts_learned_moved_and_aged() {
         ev,
         vec![TopologyEvent::HostRemoved {
             mac,
-            at: PortRef::new(3, 1),
+            at: PortRef::new(Dpid(3), 1),
             reason: HostGoneReason::Aged
         }]
     );
@@ -374,20 +387,23 @@ fn hosts_learned_moved_and_aged() {
 fn unsettled_ports_teach_nothing_and_late_links_evict_wrong_hosts() {
     let c = Clock::new();
     let mut st = TopologyState::new(StateTimers::default());
-    st.on_switch_up(c.now(), 1, &[port(1), port(2)]);
-    st.on_switch_up(c.now(), 2, &[port(1), port(2)]);
+    st.on_switch_up(c.now(), Dpid(1), &[port(1), port(2)]);
+    st.on_switch_up(c.now(), Dpid(2), &[port(1), port(2)]);
     let mac = MacAddr([0, 0, 0, 0, 0, 7]);
     // Port 2 of s1 is still settling: no host there yet, and it does not flood.
-    assert!(st.on_host_seen(c.now(), mac, None, 1, 2).is_empty());
-    assert_eq!(st.view().flood_ports(1, 1, c.now()), Vec::<u32>::new());
+    assert!(st.on_host_seen(c.now(), mac, None, Dpid(1), 2).is_empty());
+    assert_eq!(
+        st.view().flood_ports(Dpid(1), 1, c.now()),
+        Vec::<u32>::new()
+    );
     let later = c.now() + ms(600);
-    assert_eq!(st.view().flood_ports(1, 1, later), vec![2]);
-    assert_eq!(st.on_host_seen(later, mac, None, 1, 2).len(), 1);
+    assert_eq!(st.view().flood_ports(Dpid(1), 1, later), vec![2]);
+    assert_eq!(st.on_host_seen(later, mac, None, Dpid(1), 2).len(), 1);
     // Then LLDP shows port 2 faces s2: the host is dropped from there.
-    let ev = st.on_lldp(later, 2, 1, 1, 2);
+    let ev = st.on_lldp(later, Dpid(2), 1, Dpid(1), 2);
     assert!(ev.contains(&TopologyEvent::HostRemoved {
         mac,
-        at: PortRef::new(1, 2),
+        at: PortRef::new(Dpid(1), 2),
         reason: HostGoneReason::InterSwitchPort
     }));
     assert!(st.view().host(mac).is_none());

@@ -5,7 +5,7 @@
 //! the document does not mention are not looked at.
 
 use serde::{Deserialize, Serialize};
-use viola_framework::{dpid_hex, Controller};
+use viola_framework::{Controller, Dpid};
 
 use crate::diff::{diff_flows, FlowDiff};
 use crate::document::FlowStateDoc;
@@ -17,9 +17,9 @@ use crate::save::read_flows;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SwitchDiffReport {
     /// The live switch compared (16 hex digits).
-    pub dpid: String,
+    pub dpid: Dpid,
     /// The document's switch.
-    pub document_dpid: String,
+    pub document_dpid: Dpid,
     pub connected: bool,
     pub identical: bool,
     #[serde(flatten)]
@@ -61,8 +61,8 @@ pub async fn diff_live(
         let identical = connected && diff.is_empty();
         out.identical &= identical;
         out.switches.push(SwitchDiffReport {
-            dpid: dpid_hex(target),
-            document_dpid: dpid_hex(document),
+            dpid: target,
+            document_dpid: document,
             connected,
             identical,
             diff,

@@ -17,8 +17,9 @@
 //! the field.
 
 use openflow::Version;
+use serde::Deserialize as _;
 use serde_json::{json, Map, Value};
-use viola_framework::{dpid_hex, parse_dpid, Dpid};
+use viola_framework::Dpid;
 
 use crate::error::DocError;
 use crate::flow::{kind, SavedFlow};
@@ -75,7 +76,7 @@ impl FlowStateDoc {
             if let Some(j) = switches.iter().position(|x| x.dpid == sw.dpid) {
                 return Err(DocError::invalid(
                     format!("switches[{i}].dpid"),
-                    format!("{} is already switches[{j}]", dpid_hex(sw.dpid)),
+                    format!("{} is already switches[{j}]", sw.dpid),
                 ));
             }
             switches.push(sw);
@@ -112,7 +113,7 @@ impl FlowStateDoc {
 impl SwitchFlows {
     pub fn to_value(&self) -> Value {
         json!({
-            "dpid": dpid_hex(self.dpid),
+            "dpid": self.dpid.to_string(),
             "version": self.version,
             "taken_at": self.taken_at,
             "flows": self.flows.iter().map(SavedFlow::to_json).collect::<Vec<_>>(),
@@ -175,9 +176,7 @@ fn switch_from_value(i: usize, v: &Value) -> Result<SwitchFlows, DocError> {
         .as_object()
         .ok_or_else(|| DocError::invalid(&at, format!("expected an object, got {}", kind(v))))?;
     let dpid = match o.get("dpid") {
-        Some(Value::String(s)) => parse_dpid(s),
-        Some(Value::Number(n)) => n.as_u64(),
-        Some(_) => None,
+        Some(v) => Dpid::deserialize(v).ok(),
         None => return Err(DocError::invalid(format!("{at}.dpid"), "missing")),
     }
     .ok_or_else(|| {
@@ -187,7 +186,7 @@ fn switch_from_value(i: usize, v: &Value) -> Result<SwitchFlows, DocError> {
         )
     })?;
     // From here on errors name the switch too.
-    let at = format!("{at} (dpid {})", dpid_hex(dpid));
+    let at = format!("{at} (dpid {})", dpid);
     only_keys(
         o,
         &format!("{at} "),

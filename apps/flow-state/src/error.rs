@@ -38,20 +38,20 @@ pub enum FlowStateError {
     #[error(transparent)]
     Map(#[from] MapError),
     /// A switch of the document (after mapping) is not connected; nothing was pushed.
-    #[error("switch {target:016x} (document switch {document:016x}) is not connected; nothing was pushed (use map OLD=NEW to restore onto another switch)")]
+    #[error("switch {target} (document switch {document}) is not connected; nothing was pushed (use map OLD=NEW to restore onto another switch)")]
     NotConnected { document: Dpid, target: Dpid },
     /// A flow cannot be expressed in the target switch's version; nothing was pushed.
     #[error("{flow}: {reason}; nothing was pushed")]
     Unsupported { flow: String, reason: String },
     /// Sending or a barrier failed while pushing: the switch may hold part of the document.
-    #[error("switch {dpid:016x}, {stage}: {error}")]
+    #[error("switch {dpid}, {stage}: {error}")]
     Push {
         dpid: Dpid,
         stage: String,
         error: String,
     },
     /// Reading a switch's tables failed.
-    #[error("switch {dpid:016x}: reading the flow tables failed: {error}")]
+    #[error("switch {dpid}: reading the flow tables failed: {error}")]
     Read { dpid: Dpid, error: String },
 }
 

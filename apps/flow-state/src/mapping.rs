@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use viola_framework::{dpid_hex, parse_dpid, Dpid};
+use viola_framework::Dpid;
 
 use crate::document::FlowStateDoc;
 use crate::error::MapError;
@@ -27,7 +27,7 @@ impl DpidMap {
                     .split_once('=')
                     .ok_or_else(|| MapError(format!("\"{pair}\" is not OLD=NEW")))?;
                 let dpid = |s: &str| {
-                    parse_dpid(s).ok_or_else(|| {
+                    s.parse::<Dpid>().ok().ok_or_else(|| {
                         MapError(format!(
                             "\"{s}\" in \"{pair}\" is not a datapath id (16 hex digits or a decimal number)"
                         ))
@@ -38,9 +38,7 @@ impl DpidMap {
                     if prev != new {
                         return Err(MapError(format!(
                             "{} is mapped twice (to {} and {})",
-                            dpid_hex(old),
-                            dpid_hex(prev),
-                            dpid_hex(new)
+                            old, prev, new
                         )));
                     }
                 }
@@ -64,20 +62,14 @@ impl DpidMap {
 
     /// `OLD=NEW` strings (the query/CLI form).
     pub fn to_strings(&self) -> Vec<String> {
-        self.0
-            .iter()
-            .map(|(o, n)| format!("{}={}", dpid_hex(*o), dpid_hex(*n)))
-            .collect()
+        self.0.iter().map(|(o, n)| format!("{}={}", o, n)).collect()
     }
 
     /// (document dpid, target dpid) for every switch of `doc`. Refuses a map naming a
     /// switch the document does not have, and two document switches landing on one target.
     pub fn resolve(&self, doc: &FlowStateDoc) -> Result<Vec<(Dpid, Dpid)>, MapError> {
         if let Some(old) = self.0.keys().find(|o| doc.switch(**o).is_none()) {
-            return Err(MapError(format!(
-                "the document has no switch {}",
-                dpid_hex(*old)
-            )));
+            return Err(MapError(format!("the document has no switch {}", old)));
         }
         let pairs: Vec<(Dpid, Dpid)> = doc
             .switches
@@ -89,9 +81,7 @@ impl DpidMap {
             if let Some(other) = seen.insert(*dst, *src) {
                 return Err(MapError(format!(
                     "document switches {} and {} would both go to {}",
-                    dpid_hex(other),
-                    dpid_hex(*src),
-                    dpid_hex(*dst)
+                    other, src, dst
                 )));
             }
         }

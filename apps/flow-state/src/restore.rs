@@ -13,7 +13,7 @@ use std::time::Duration;
 use openflow::neutral::flow_mod_flags as ff;
 use openflow::{FlowMod, Match, Message, Neutral, Version};
 use serde::{Deserialize, Serialize};
-use viola_framework::{dpid_hex, Controller, Dpid, SendError};
+use viola_framework::{Controller, Dpid, SendError};
 
 use crate::diff::{diff_flows, FlowDiff};
 use crate::document::FlowStateDoc;
@@ -76,9 +76,9 @@ impl Default for RestoreOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SwitchReport {
     /// The switch written to (16 hex digits).
-    pub dpid: String,
+    pub dpid: Dpid,
     /// The document's switch it came from.
-    pub document_dpid: String,
+    pub document_dpid: Dpid,
     pub version: Version,
     /// FLOW_MOD adds sent (and fenced by barriers).
     pub pushed: usize,
@@ -129,13 +129,10 @@ pub fn plan(
                 lower(f, sw.version, version).map_err(|reason| FlowStateError::Unsupported {
                     flow: format!(
                         "switches[{i}] (dpid {}) flows[{j}] ({})",
-                        dpid_hex(*document),
+                        document,
                         f.one_line()
                     ),
-                    reason: format!(
-                        "for switch {} (OpenFlow {version}): {reason}",
-                        dpid_hex(*target)
-                    ),
+                    reason: format!("for switch {} (OpenFlow {version}): {reason}", target),
                 })?;
             messages.push(m);
         }
@@ -236,7 +233,7 @@ async fn push_switch(
     };
     if !verified {
         tracing::warn!(
-            dpid = %dpid_hex(dpid),
+            dpid = %dpid,
             missing = mismatches.missing.len(),
             extra = mismatches.extra.len(),
             changed = mismatches.changed.len(),
@@ -244,8 +241,8 @@ async fn push_switch(
         );
     }
     Ok(SwitchReport {
-        dpid: dpid_hex(dpid),
-        document_dpid: dpid_hex(p.document),
+        dpid,
+        document_dpid: p.document,
         version: p.version,
         pushed: total,
         batches: n_batches,

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use viola_framework::rest::{ApiError, JsonBody};
-use viola_framework::{dpid_hex, Controller};
+use viola_framework::Controller;
 
 use crate::app::FlowStateApp;
 use crate::compare::{diff_live, DiffReport};
@@ -89,15 +89,15 @@ fn api_error(e: FlowStateError) -> ApiError {
     let msg = e.to_string();
     match e {
         FlowStateError::Map(_) => ApiError::bad_request(msg),
-        FlowStateError::NotConnected { document, target } => ApiError::not_found(msg)
-            .with_detail(json!({"dpid": dpid_hex(target), "document_dpid": dpid_hex(document)})),
+        FlowStateError::NotConnected { document, target } => ApiError::not_found(msg).with_detail(
+            json!({"dpid": target.to_string(), "document_dpid": document.to_string()}),
+        ),
         FlowStateError::Unsupported { flow, .. } => {
             ApiError::bad_request(msg).with_detail(json!({"flow": flow}))
         }
         FlowStateError::Push { dpid, stage, .. } => ApiError::new(StatusCode::BAD_GATEWAY, msg)
-            .with_detail(json!({"dpid": dpid_hex(dpid), "stage": stage})),
-        FlowStateError::Read { dpid, .. } => {
-            ApiError::new(StatusCode::BAD_GATEWAY, msg).with_detail(json!({"dpid": dpid_hex(dpid)}))
-        }
+            .with_detail(json!({"dpid": dpid.to_string(), "stage": stage})),
+        FlowStateError::Read { dpid, .. } => ApiError::new(StatusCode::BAD_GATEWAY, msg)
+            .with_detail(json!({"dpid": dpid.to_string()})),
     }
 }

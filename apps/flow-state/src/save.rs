@@ -59,7 +59,7 @@ pub async fn save(ctl: &Controller) -> Result<FlowStateDoc, FlowStateError> {
             Ok(s) => switches.push(s?),
             Err(e) => {
                 return Err(FlowStateError::Read {
-                    dpid: 0,
+                    dpid: Dpid(0),
                     error: format!("the save task failed: {e}"),
                 })
             }

@@ -3,6 +3,7 @@
 
 use openflow::{Action, Instruction, MacAddr, Match, OxmField, Version};
 use serde_json::{json, Value};
+use viola_framework::Dpid;
 
 use crate::request::{self, RequestError};
 use crate::*;
@@ -80,13 +81,13 @@ fn doc() -> FlowStateDoc {
         taken_at: "2026-11-22T06:43:10.000Z".into(),
         switches: vec![
             SwitchFlows {
-                dpid: 1,
+                dpid: Dpid(1),
                 version: Version::V1_3,
                 taken_at: "2026-11-22T06:43:10.001Z".into(),
                 flows: varied(),
             },
             SwitchFlows {
-                dpid: 0xabcd_0000_0000_0002,
+                dpid: Dpid(0xabcd_0000_0000_0002),
                 version: Version::V1_0,
                 taken_at: "2026-11-22T06:43:10.002Z".into(),
                 flows: vec![flow(
@@ -324,9 +325,9 @@ fn diff_reports_missing_extra_changed_and_ignores_order() {
 #[test]
 fn maps_parse_and_resolve() {
     let m = DpidMap::parse(&["1=2", "0000000000000003=00:00:00:00:00:00:00:04,5=6"]).unwrap();
-    assert_eq!(m.target(1), 2);
-    assert_eq!(m.target(3), 4);
-    assert_eq!(m.target(7), 7);
+    assert_eq!(m.target(Dpid(1)), Dpid(2));
+    assert_eq!(m.target(Dpid(3)), Dpid(4));
+    assert_eq!(m.target(Dpid(7)), Dpid(7));
     assert_eq!(m.to_strings()[0], "0000000000000001=0000000000000002");
     assert!(DpidMap::parse(&["1"]).is_err());
     assert!(DpidMap::parse(&["1=x"]).is_err());
@@ -335,7 +336,10 @@ fn maps_parse_and_resolve() {
     let ok = DpidMap::parse(&["1=9"]).unwrap().resolve(&d).unwrap();
     assert_eq!(
         ok,
-        vec![(1, 9), (0xabcd_0000_0000_0002, 0xabcd_0000_0000_0002)]
+        vec![
+            (Dpid(1), Dpid(9)),
+            (Dpid(0xabcd_0000_0000_0002), Dpid(0xabcd_0000_0000_0002))
+        ]
     );
     let e = DpidMap::parse(&["42=9"]).unwrap().resolve(&d).unwrap_err();
     assert!(e.to_string().contains("no switch 000000000000002a"), "{e}");
@@ -350,17 +354,23 @@ fn maps_parse_and_resolve() {
 fn request_options_from_query_and_body() {
     let d = doc().to_value();
     let r = request::parse(Some("map=1%3D5&mode=merge&batch=10"), &d).unwrap();
-    assert_eq!(r.map.target(1), 5);
+    assert_eq!(r.map.target(Dpid(1)), Dpid(5));
     assert_eq!(r.mode, Some(Mode::Merge));
     assert_eq!(r.batch, Some(10));
     // Unencoded '=' in the value works too.
     let r = request::parse(Some("map=1=5"), &d).unwrap();
-    assert_eq!(r.map.target(1), 5);
+    assert_eq!(r.map.target(Dpid(1)), Dpid(5));
     let wrapped = json!({"document": d, "map": {"1": "6"}, "mode": "replace"});
     let r = request::parse(None, &wrapped).unwrap();
-    assert_eq!((r.map.target(1), r.mode), (6, Some(Mode::Replace)));
+    assert_eq!(
+        (r.map.target(Dpid(1)), r.mode),
+        (Dpid(6), Some(Mode::Replace))
+    );
     let wrapped = json!({"document": d, "map": ["1=6"]});
-    assert_eq!(request::parse(None, &wrapped).unwrap().map.target(1), 6);
+    assert_eq!(
+        request::parse(None, &wrapped).unwrap().map.target(Dpid(1)),
+        Dpid(6)
+    );
     assert!(matches!(
         request::parse(
             Some("mode=merge"),

@@ -2,6 +2,7 @@
 //! the same tables; mapping; refusals push nothing; the REST routes and the client.
 
 use std::sync::Arc;
+use viola_framework::Dpid;
 
 use openflow::{Action, FlowMod, Instruction, Match, Message, Version};
 use viola_flow_state::{
@@ -66,7 +67,8 @@ fn v13_flows() -> Vec<FlowMod> {
 
 fn install(ctl: &Controller, dpid: u64, mods: &[FlowMod]) {
     for m in mods {
-        ctl.send(dpid, m).expect("install a flow on a fake switch");
+        ctl.send(Dpid(dpid), m)
+            .expect("install a flow on a fake switch");
     }
 }
 
@@ -93,11 +95,11 @@ fn flows_of(t: &FlowTable) -> Vec<SavedFlow> {
 }
 
 fn table(h: &Harness, dpid: u64) -> Vec<SavedFlow> {
-    flows_of(&h.table(dpid).expect("switch connected"))
+    flows_of(&h.table(Dpid(dpid)).expect("switch connected"))
 }
 
 fn flow_mods_sent(h: &Harness, dpid: u64) -> usize {
-    h.sent(dpid)
+    h.sent(Dpid(dpid))
         .iter()
         .filter(|m: &&Message| m.flow_mod().is_some())
         .count()
@@ -106,8 +108,8 @@ fn flow_mods_sent(h: &Harness, dpid: u64) -> usize {
 #[tokio::test]
 async fn save_clear_restore_gives_the_same_tables() {
     let (mut h, _app) = harness();
-    h.add_switch(1, Version::V1_3, &[1, 2, 3, 4]);
-    h.add_switch(2, Version::V1_0, &[1, 2, 3, 4]);
+    h.add_switch(Dpid(1), Version::V1_3, &[1, 2, 3, 4]);
+    h.add_switch(Dpid(2), Version::V1_0, &[1, 2, 3, 4]);
     let ctl = h.controller();
     let mut mods13 = common_flows();
     mods13.extend(v13_flows());
@@ -127,9 +129,9 @@ async fn save_clear_restore_gives_the_same_tables() {
 
     install(&ctl, 1, &[FlowMod::delete(Match::new())]);
     install(&ctl, 2, &[FlowMod::delete(Match::new())]);
-    assert!(h.table(1).unwrap().is_empty() && h.table(2).unwrap().is_empty());
-    h.take_sent(1);
-    h.take_sent(2);
+    assert!(h.table(Dpid(1)).unwrap().is_empty() && h.table(Dpid(2)).unwrap().is_empty());
+    h.take_sent(Dpid(1));
+    h.take_sent(Dpid(2));
 
     let opts = RestoreOptions {
         batch: 2,
@@ -149,7 +151,7 @@ async fn save_clear_restore_gives_the_same_tables() {
         .collect();
     assert_eq!(table(&h, 2), unflagged2);
     // Replace mode: one delete-all first, then one add per flow.
-    let sent = h.sent(1);
+    let sent = h.sent(Dpid(1));
     let first = sent[0].flow_mod().expect("a flow mod first");
     assert_eq!(first.command, openflow::FlowModCommand::Delete);
     assert_eq!(flow_mods_sent(&h, 1), 1 + 5);
@@ -177,7 +179,7 @@ async fn save_clear_restore_gives_the_same_tables() {
 #[tokio::test]
 async fn restore_verification_reports_mismatches() {
     let (mut h, _app) = harness();
-    h.add_switch(1, Version::V1_3, &[1, 2]);
+    h.add_switch(Dpid(1), Version::V1_3, &[1, 2]);
     let ctl = h.controller();
     install(&ctl, 1, &common_flows());
     let doc = save(&ctl).await.unwrap();
@@ -203,8 +205,8 @@ async fn restore_verification_reports_mismatches() {
 #[tokio::test]
 async fn mapping_restores_onto_another_switch() {
     let (mut h, _app) = harness();
-    h.add_switch(1, Version::V1_3, &[1, 2, 3, 4]);
-    h.add_switch(7, Version::V1_3, &[1, 2, 3, 4]);
+    h.add_switch(Dpid(1), Version::V1_3, &[1, 2, 3, 4]);
+    h.add_switch(Dpid(7), Version::V1_3, &[1, 2, 3, 4]);
     let ctl = h.controller();
     let mut mods = common_flows();
     mods.extend(v13_flows());
@@ -214,7 +216,7 @@ async fn mapping_restores_onto_another_switch() {
         switches: doc
             .switches
             .iter()
-            .filter(|s| s.dpid == 1)
+            .filter(|s| s.dpid == Dpid(1))
             .cloned()
             .collect(),
         ..doc.clone()
@@ -225,8 +227,8 @@ async fn mapping_restores_onto_another_switch() {
     };
     let r = restore(&ctl, &only_s1, &opts).await.unwrap();
     assert!(r.verified, "{r:?}");
-    assert_eq!(r.switches[0].dpid, "0000000000000007");
-    assert_eq!(r.switches[0].document_dpid, "0000000000000001");
+    assert_eq!(r.switches[0].dpid.to_string(), "0000000000000007");
+    assert_eq!(r.switches[0].document_dpid.to_string(), "0000000000000001");
     assert_eq!(table(&h, 7), table(&h, 1));
     // Unmapped, the document's switch 7 entry (empty) would collide with the mapped one.
     let e = restore(&ctl, &doc, &opts).await.unwrap_err();
@@ -236,16 +238,16 @@ async fn mapping_restores_onto_another_switch() {
 #[tokio::test]
 async fn unsupported_and_absent_switches_are_refused_with_nothing_pushed() {
     let (mut h, _app) = harness();
-    h.add_switch(1, Version::V1_3, &[1, 2, 3, 4]);
-    h.add_switch(2, Version::V1_0, &[1, 2, 3, 4]);
+    h.add_switch(Dpid(1), Version::V1_3, &[1, 2, 3, 4]);
+    h.add_switch(Dpid(2), Version::V1_0, &[1, 2, 3, 4]);
     let ctl = h.controller();
     let mut mods = common_flows();
     mods.extend(v13_flows());
     install(&ctl, 1, &mods);
     install(&ctl, 2, &common_flows());
     let doc = save(&ctl).await.unwrap();
-    h.take_sent(1);
-    h.take_sent(2);
+    h.take_sent(Dpid(1));
+    h.take_sent(Dpid(2));
     let (t1, t2) = (table(&h, 1), table(&h, 2));
 
     // Switch 1's 1.3 flows onto the 1.0 switch 2 (and 2's onto 1): the goto/metadata flows
@@ -264,27 +266,33 @@ async fn unsupported_and_absent_switches_are_refused_with_nothing_pushed() {
     assert!(msg.contains("OpenFlow 1.0"), "{msg}");
     assert!(msg.contains("nothing was pushed"), "{msg}");
     assert!(!msg.contains('\n'));
-    assert!(h.sent(1).is_empty() && h.sent(2).is_empty());
+    assert!(h.sent(Dpid(1)).is_empty() && h.sent(Dpid(2)).is_empty());
     assert_eq!((table(&h, 1), table(&h, 2)), (t1.clone(), t2.clone()));
 
     // A document switch that is not connected: refused before switch 1 is touched.
     let mut absent = doc.clone();
-    absent.switches[1].dpid = 0x99;
+    absent.switches[1].dpid = Dpid(0x99);
     let e = restore(&ctl, &absent, &RestoreOptions::default())
         .await
         .unwrap_err();
     assert!(
-        matches!(e, FlowStateError::NotConnected { target: 0x99, .. }),
+        matches!(
+            e,
+            FlowStateError::NotConnected {
+                target: Dpid(0x99),
+                ..
+            }
+        ),
         "{e}"
     );
-    assert!(h.sent(1).is_empty() && h.sent(2).is_empty());
+    assert!(h.sent(Dpid(1)).is_empty() && h.sent(Dpid(2)).is_empty());
     assert_eq!((table(&h, 1), table(&h, 2)), (t1, t2));
 }
 
 #[tokio::test]
 async fn rest_routes_and_client() {
     let (mut h, app) = harness();
-    h.add_switch(1, Version::V1_3, &[1, 2, 3, 4]);
+    h.add_switch(Dpid(1), Version::V1_3, &[1, 2, 3, 4]);
     let ctl = h.controller();
     let mut mods = common_flows();
     mods.extend(v13_flows());
@@ -318,7 +326,7 @@ async fn rest_routes_and_client() {
     assert_eq!(table(&h, 1), before);
 
     // A corrupt document: 400 with a one-line reason naming the field; nothing pushed.
-    h.take_sent(1);
+    h.take_sent(Dpid(1));
     let http = reqwest_like_post(addr, r#"{"format": "viola.flow-state/1", "taken_at": "2026-11-22T06:43:10Z", "switches": [{"dpid": "0000000000000001", "version": "1.3", "taken_at": "2026-11-22T06:43:10Z", "flows": [{"table_id": 0, "priority": "high", "match": {}, "instructions": []}]}]}"#).await;
     assert!(http.starts_with("HTTP/1.1 400"), "{http}");
     assert!(
@@ -330,16 +338,16 @@ async fn rest_routes_and_client() {
         http.starts_with("HTTP/1.1 400") && http.contains("unknown format"),
         "{http}"
     );
-    assert!(h.sent(1).is_empty());
+    assert!(h.sent(Dpid(1)).is_empty());
     // Not connected through the API: 404.
     let mut other = doc.clone();
-    other.switches[0].dpid = 5;
+    other.switches[0].dpid = Dpid(5);
     let e = client
         .restore(&other, &DpidMap::default(), Mode::Replace)
         .await
         .unwrap_err();
     assert!(e.to_string().contains("HTTP 404"), "{e}");
-    assert!(h.sent(1).is_empty());
+    assert!(h.sent(Dpid(1)).is_empty());
     server.abort();
 }
 

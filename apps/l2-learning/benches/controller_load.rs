@@ -14,10 +14,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use viola_framework::{ControllerBuilder, ListenAddr};
-use viola_l2_learning::L2Learning;
 use viola_bench as bench;
 use viola_bench::{BenchConfig, BenchMode};
+use viola_framework::{ControllerBuilder, ListenAddr};
+use viola_l2_learning::L2Learning;
 
 fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 use std::time::Instant;
+use viola_framework::Dpid;
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -33,7 +34,7 @@ fn bench_decision(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1));
     let now = Instant::now();
     let p = Packet {
-        dpid: 1,
+        dpid: Dpid(1),
         in_port: 1,
         src: mac(1),
         dst: mac(2),
@@ -58,9 +59,9 @@ fn bench_decision(c: &mut Criterion) {
     for v in Version::ALL {
         let app = Arc::new(L2Learning::default());
         let mut h = Harness::new(vec![app]);
-        h.add_switch(1, v, &[1, 2]);
+        h.add_switch(Dpid(1), v, &[1, 2]);
         // Learn the destination at port 2.
-        h.packet_in(1, 2, frame(mac(0xffff), MacAddr::BROADCAST));
+        h.packet_in(Dpid(1), 2, frame(mac(0xffff), MacAddr::BROADCAST));
         let probes: Vec<PacketIn> = (0..256u32)
             .map(|i| PacketIn {
                 buffer_id: Some(i),
@@ -80,10 +81,10 @@ fn bench_decision(c: &mut Criterion) {
                     n = (n + 1) % probes.len();
                     if n == 0 {
                         // The harness records what it sends; keep that bounded.
-                        h.take_sent(1);
+                        h.take_sent(Dpid(1));
                     }
                     h.deliver(&Event::PacketIn {
-                        dpid: 1,
+                        dpid: Dpid(1),
                         packet_in: &probes[n],
                     })
                 })

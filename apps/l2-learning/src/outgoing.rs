@@ -81,16 +81,16 @@ mod tests {
     #[test]
     fn messages_are_right_and_the_vectors_come_back() {
         let mut h = Harness::new(vec![Arc::new(L2Learning::default())]);
-        h.add_switch(1, Version::V1_3, &[1, 2, 3]);
-        h.packet_in(1, 1, frame(2, 1)); // 1 learned at port 1; 2 unknown: flood
-        h.packet_in(1, 2, frame(1, 2)); // 2 learned at port 2; 1 known: rule + packet-out
-        let fms = h.flow_mods(1);
+        h.add_switch(Dpid(1), Version::V1_3, &[1, 2, 3]);
+        h.packet_in(Dpid(1), 1, frame(2, 1)); // 1 learned at port 1; 2 unknown: flood
+        h.packet_in(Dpid(1), 2, frame(1, 2)); // 2 learned at port 2; 1 known: rule + packet-out
+        let fms = h.flow_mods(Dpid(1));
         let rule = fms.last().expect("a rule for 2 -> 1");
         assert_eq!(
             rule.instructions,
             [Instruction::ApplyActions(vec![Action::output(1)])]
         );
-        let pos = h.packet_outs(1);
+        let pos = h.packet_outs(Dpid(1));
         assert_eq!(pos.len(), 2, "{pos:?}");
         assert_eq!(pos[0].actions, [Action::output(openflow::port::FLOOD)]);
         assert_eq!(pos[1].actions, [Action::output(1)]);

@@ -117,7 +117,9 @@ pub struct Tables {
 impl Default for Tables {
     fn default() -> Self {
         Tables {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::default())).collect(),
+            shards: (0..SHARDS)
+                .map(|_| Mutex::new(HashMap::default()))
+                .collect(),
         }
     }
 }
@@ -129,7 +131,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Tables {
     fn shard(&self, dpid: Dpid) -> &Mutex<HashMap<Dpid, MacTable, FastState>> {
-        let h = (dpid ^ (dpid >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let d = dpid.get();
+        let h = (d ^ (d >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let i = (h >> 60) as usize % self.shards.len();
         // `i` < len by construction; fall back to the first shard rather than index.
         self.shards.get(i).unwrap_or_else(|| &self.shards[0])
@@ -229,14 +232,14 @@ mod tests {
         let t0 = Instant::now();
         let tables = Tables::default();
         for d in 1..=40u64 {
-            tables.with(d, |t| t.learn(mac(1), d as u32, t0, 10));
+            tables.with(Dpid(d), |t| t.learn(mac(1), d as u32, t0, 10));
         }
         assert_eq!(tables.len(), 40);
-        assert_eq!(tables.with(7, |t| t.lookup(mac(1))), Some(7));
-        assert_eq!(tables.forget_everywhere(mac(1), Some(7)), 39);
+        assert_eq!(tables.with(Dpid(7), |t| t.lookup(mac(1))), Some(7));
+        assert_eq!(tables.forget_everywhere(mac(1), Some(Dpid(7))), 39);
         assert_eq!(tables.forget_everywhere(mac(1), None), 1);
         assert!(tables.is_empty());
-        tables.with(3, |t| t.learn(mac(2), 1, t0, 10));
-        assert_eq!(tables.remove_switch(3), 1);
+        tables.with(Dpid(3), |t| t.learn(mac(2), 1, t0, 10));
+        assert_eq!(tables.remove_switch(Dpid(3)), 1);
     }
 }

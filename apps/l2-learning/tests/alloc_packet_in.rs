@@ -11,6 +11,7 @@ use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use viola_framework::Dpid;
 
 use openflow::packet::build::ethernet;
 use openflow::{Action, FlowMod, MacAddr, Match, PacketOut, Version};
@@ -202,7 +203,7 @@ fn allocations_per_packet_in(app: Arc<dyn App>, v: Version) -> f64 {
             .expect("controller starts");
         let addr = running.local_addrs()[0];
         let mut sw = ScriptedSwitch::connect(addr).await.expect("connect");
-        sw.handshake(v, 1).await.expect("handshake");
+        sw.handshake(v, Dpid(1)).await.expect("handshake");
         let ctl = running.handle();
         let t = Instant::now();
         while ctl.switches().is_empty() {

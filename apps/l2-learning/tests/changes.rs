@@ -5,6 +5,7 @@ mod common;
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
+use viola_framework::Dpid;
 
 use common::{arp_reply, arp_request, ipv4, Net};
 use openflow::{Match, Version};
@@ -182,11 +183,14 @@ fn lldp_and_link_local_frames_are_never_forwarded() {
     };
     net.send(1, stp.clone());
     assert_eq!(net.received(2, &stp), 0);
-    let lldp = viola_topology::lldp::build(99, 1, common::mac(1), None, 0).to_vec();
+    let lldp = viola_topology::lldp::build(Dpid(99), 1, common::mac(1), None, 0).to_vec();
     net.send(1, lldp.clone());
     assert_eq!(net.received(2, &lldp), 0);
     // Neither taught anything.
-    assert_eq!(net.l2.learned(net.dpid(0), common::mac(1)), None);
+    assert_eq!(
+        net.l2.learned(Dpid(net.dpid(0).get()), common::mac(1)),
+        None
+    );
     let _ = Match::new();
 }
 
@@ -244,16 +248,16 @@ fn cbench_like_traffic_gets_one_rule_per_packet_in() {
         }
         apps.push(l2.clone());
         let mut h = Harness::new(apps);
-        h.add_switch(1, Version::V1_0, &[1]);
+        h.add_switch(Dpid(1), Version::V1_0, &[1]);
         h.advance(Duration::from_secs(1));
         for n in 1..=4 {
-            h.packet_in(1, 1, arp_request(n, n));
+            h.packet_in(Dpid(1), 1, arp_request(n, n));
         }
-        h.take_sent(1);
+        h.take_sent(Dpid(1));
         for n in 1..=4 {
-            h.packet_in(1, 1, ipv4(n, n % 4 + 1));
+            h.packet_in(Dpid(1), 1, ipv4(n, n % 4 + 1));
         }
-        let fms = h.flow_mods(1);
+        let fms = h.flow_mods(Dpid(1));
         assert_eq!(fms.len(), 4, "topology={with_topology}: {fms:?}");
         assert!(fms.iter().all(|f| f.instructions.iter().all(|i| match i {
             openflow::Instruction::ApplyActions(a) => a.is_empty(),

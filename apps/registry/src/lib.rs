@@ -65,7 +65,10 @@ impl Apps {
 }
 
 fn config_err(name: &str, e: impl std::fmt::Display) -> BuildError {
-    BuildError::Config { name: name.to_string(), reason: e.to_string() }
+    BuildError::Config {
+        name: name.to_string(),
+        reason: e.to_string(),
+    }
 }
 
 // ANCHOR: build_one
@@ -73,7 +76,10 @@ fn config_err(name: &str, e: impl std::fmt::Display) -> BuildError {
 pub fn build_one(name: &str, table: &toml::Value) -> Result<Built, BuildError> {
     fn with_routes<T: App + RestRoutes>(a: T) -> Built {
         let a = Arc::new(a);
-        Built { app: a.clone(), routes: Some(a) }
+        Built {
+            app: a.clone(),
+            routes: Some(a),
+        }
     }
     Ok(match name {
         "topology" => with_routes(
@@ -89,8 +95,15 @@ pub fn build_one(name: &str, table: &toml::Value) -> Result<Built, BuildError> {
             viola_snapshot::SnapshotApp::from_toml(table).map_err(|e| config_err(name, e))?,
         ),
         "flow-state" => with_routes(viola_flow_state::FlowStateApp::new()),
-        "hub" => Built { app: Arc::new(viola_example_hub::Hub), routes: None },
-        other => return Err(BuildError::Unknown { name: other.to_string() }),
+        "hub" => Built {
+            app: Arc::new(viola_example_hub::Hub),
+            routes: None,
+        },
+        other => {
+            return Err(BuildError::Unknown {
+                name: other.to_string(),
+            })
+        }
     })
 }
 // ANCHOR_END: build_one
@@ -101,7 +114,9 @@ pub fn build(names: &[String], table: &dyn Fn(&str) -> toml::Value) -> Result<Ap
     for (i, n) in names.iter().enumerate() {
         let n = n.trim();
         if names[..i].iter().any(|m| m.trim() == n) {
-            return Err(BuildError::Duplicate { name: n.to_string() });
+            return Err(BuildError::Duplicate {
+                name: n.to_string(),
+            });
         }
         out.push(build_one(n, &table(n))?);
     }

@@ -301,13 +301,13 @@ fn flood(cx: &mut Context<'_>, routes: Option<&dyn Routes>, pkt: &Pkt<'_>, now: 
 /// packet).
 fn send_ordered<T: Neutral>(cx: &mut Context<'_>, dpid: Dpid, msg: &T) {
     if let Err(e) = cx.controller().send(dpid, msg) {
-        tracing::warn!(target: "viola::snapshot", "to {}: {e}", viola_framework::dpid_hex(dpid));
+        tracing::warn!(target: "viola::snapshot", "to {}: {e}", dpid.to_string());
     }
 }
 
 fn send<T: Neutral>(cx: &mut Context<'_>, dpid: Dpid, msg: &T) {
     if let Err(e) = cx.send(dpid, msg) {
-        tracing::warn!(target: "viola::snapshot", "to {}: {e}", viola_framework::dpid_hex(dpid));
+        tracing::warn!(target: "viola::snapshot", "to {}: {e}", dpid.to_string());
     }
 }
 

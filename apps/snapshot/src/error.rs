@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 use viola_framework::rest::ApiError;
-use viola_framework::{RequestError, SendError};
+use viola_framework::{Dpid, RequestError, SendError};
 
 /// Why an operation on a service failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -21,11 +21,11 @@ pub enum SnapshotError {
     #[error("{0}")]
     Full(String),
     /// Waiting for the switch failed (barrier error, timeout, disconnect).
-    #[error("switch {dpid:016x}: {source}")]
-    Switch { dpid: u64, source: RequestError },
+    #[error("switch {dpid}: {source}")]
+    Switch { dpid: Dpid, source: RequestError },
     /// A message could not be queued for the switch.
-    #[error("switch {dpid:016x}: {source}")]
-    Send { dpid: u64, source: SendError },
+    #[error("switch {dpid}: {source}")]
+    Send { dpid: Dpid, source: SendError },
 }
 
 impl From<SnapshotError> for ApiError {

@@ -27,7 +27,7 @@
 //! use viola_snapshot::config::{Limits, SnapshotConfig};
 //! use viola_snapshot::model::{Class, Policy, Registry, VmSpec};
 //! let vm = |n: u8| VmSpec { name: format!("h{n}"), mac: openflow::MacAddr([0, 0, 0, 0, 0, n]),
-//!                           ip: None, dpid: 1, port: n as u32 };
+//!                           ip: None, dpid: openflow::Dpid(1), port: n as u32 };
 //! let mut reg = Registry::new(&SnapshotConfig::default());
 //! reg.register("svc", Policy::Buffer, Limits::default(), false, vec![vm(1), vm(2)]).unwrap();
 //! let (svc, totals) = reg.service_mut("svc").unwrap();

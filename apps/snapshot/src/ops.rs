@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::time::Instant;
 
 use serde_json::{json, Value};
-use viola_framework::{dpid_hex, Controller, Dpid, RequestError, SendError};
+use viola_framework::{Controller, Dpid, RequestError, SendError};
 
 use crate::config::Limits;
 use crate::error::SnapshotError;
@@ -83,7 +83,7 @@ fn resend(
         match ctl.send(dpid, &po) {
             Ok(()) => sent += 1,
             Err(e) => {
-                tracing::warn!(target: "viola::snapshot", "re-sending a held packet at {}: {e}", dpid_hex(dpid));
+                tracing::warn!(target: "viola::snapshot", "re-sending a held packet at {}: {e}", dpid.to_string());
                 failed += 1;
             }
         }
@@ -135,7 +135,7 @@ impl SnapshotApp {
         let mut gate_on = Vec::new();
         for dpid in switches {
             if barrier(ctl, dpid).await? {
-                gate_on.push(dpid_hex(dpid));
+                gate_on.push(dpid.to_string());
             }
         }
         SnapshotEvent::Registered {
@@ -375,7 +375,7 @@ impl SnapshotApp {
         ) {
             let fm = gate::pair_rule(&self.cfg, s.id, sender, port, mac, dst, out);
             if let Err(e) = queue(ctl, dpid, &fm) {
-                tracing::warn!(target: "viola::snapshot", "pair rule after REINJECT at {}: {e}", dpid_hex(dpid));
+                tracing::warn!(target: "viola::snapshot", "pair rule after REINJECT at {}: {e}", dpid.to_string());
             }
         }
     }

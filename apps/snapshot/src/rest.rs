@@ -21,7 +21,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::Value;
 use viola_framework::rest::{ApiError, JsonBody, RestRoutes};
-use viola_framework::{parse_dpid, Controller};
+use viola_framework::{Controller, Dpid};
 
 use crate::config::Limits;
 use crate::model::{Policy, VmSpec};
@@ -97,12 +97,7 @@ impl VmBody {
                     .map_err(|_| bad(format!("VM `{}`: `{s}` is not an IP address", self.name)))?,
             ),
         };
-        let dpid = match &self.dpid {
-            Value::String(s) => parse_dpid(s),
-            Value::Number(n) => n.as_u64(),
-            _ => None,
-        }
-        .ok_or_else(|| {
+        let dpid = Dpid::deserialize(&self.dpid).map_err(|_| {
             bad(format!(
                 "VM `{}`: bad datapath id {}: expected 16 hex digits or a decimal number",
                 self.name, self.dpid

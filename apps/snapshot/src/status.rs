@@ -1,7 +1,6 @@
 //! JSON views of services (`GET /api/v1/snapshot[/{service}]`).
 
 use serde_json::{json, Value};
-use viola_framework::dpid_hex;
 
 use crate::model::ServiceState;
 
@@ -20,7 +19,7 @@ pub fn service_json(s: &ServiceState) -> Value {
                 "name": v.spec.name,
                 "mac": v.spec.mac.to_string(),
                 "ip": v.spec.ip.map(|ip| ip.to_string()),
-                "dpid": dpid_hex(v.spec.dpid),
+                "dpid": v.spec.dpid.to_string(),
                 "port": v.spec.port,
                 "epoch": v.epoch,
                 "state": if v.epoch < s.epoch { "pre" } else { "post" },

@@ -3,6 +3,7 @@
 mod common;
 
 use std::time::Duration;
+use viola_framework::Dpid;
 
 use common::{mac, outputs, ping, seq_of, Net};
 use openflow::packet::build;
@@ -31,14 +32,14 @@ async fn gate_rules_on_registration_and_on_switch_up_beat_other_apps() {
     for v in [Version::V1_0, Version::V1_3] {
         let mut net = Net::with(v, Some(common::routes()), false);
         net.register("gate", Policy::Buffer).await;
-        let t1 = net.h.table(1).unwrap();
+        let t1 = net.h.table(Dpid(1)).unwrap();
         let mut got = default_rules(&t1);
         got.sort();
         assert_eq!(got.iter().map(|r| r.0).collect::<Vec<_>>(), vec![1, 2]);
         assert_ne!(got[0].1, got[1].1, "cookies tag the VM");
         // Switch 2 connects later: its member port gets the gate at SwitchUp.
-        net.h.add_switch(2, v, &[1, 2]);
-        let t2 = net.h.table(2).unwrap();
+        net.h.add_switch(Dpid(2), v, &[1, 2]);
+        let t2 = net.h.table(Dpid(2)).unwrap();
         assert_eq!(
             default_rules(&t2).iter().map(|r| r.0).collect::<Vec<_>>(),
             vec![1]
@@ -48,15 +49,15 @@ async fn gate_rules_on_registration_and_on_switch_up_beat_other_apps() {
             .priority(100)
             .actions(vec![openflow::Action::output(2)]);
         assert_eq!(
-            net.h.with_switch(1, |s| s.table.flow_mod(&l2)),
+            net.h.with_switch(Dpid(1), |s| s.table.flow_mod(&l2)),
             Some(Ok(vec![]))
         );
         assert_eq!(
-            net.h.forward_packet(1, 1, &ping(1, 2, 1)),
+            net.h.forward_packet(Dpid(1), 1, &ping(1, 2, 1)),
             vec![port::CONTROLLER]
         );
         // ... but it still serves non-member ports.
-        assert_eq!(net.h.forward_packet(1, 4, &ping(4, 2, 1)), vec![2]);
+        assert_eq!(net.h.forward_packet(Dpid(1), 4, &ping(4, 2, 1)), vec![2]);
         // Whole packets come to the controller.
         let e = t1
             .lookup(0, &openflow::packet::flow_match(1, &ping(1, 2, 1)))
@@ -76,22 +77,22 @@ async fn same_epoch_traffic_is_forwarded_with_a_pair_rule_and_stopped() {
     net.register("t1", Policy::Buffer).await;
     net.clear();
     assert_eq!(net.send_from(1, ping(1, 2, 1)), Verdict::Stop);
-    let po = net.packet_outs(1);
+    let po = net.packet_outs(Dpid(1));
     assert_eq!(po.len(), 1);
     assert_eq!((po[0].in_port, outputs(&po[0])), (1, vec![2]));
     assert_eq!(
-        net.h.forward_packet(1, 1, &ping(1, 2, 2)),
+        net.h.forward_packet(Dpid(1), 1, &ping(1, 2, 2)),
         vec![2],
         "the pair rule forwards now"
     );
     // Another switch: output to the next hop of the shortest path, not OFPP_TABLE.
     net.clear();
     net.send_from(1, ping(1, 3, 1));
-    assert_eq!(outputs(&net.packet_outs(1)[0]), vec![3]);
-    assert_eq!(net.h.forward_packet(1, 1, &ping(1, 3, 2)), vec![3]);
+    assert_eq!(outputs(&net.packet_outs(Dpid(1))[0]), vec![3]);
+    assert_eq!(net.h.forward_packet(Dpid(1), 1, &ping(1, 3, 2)), vec![3]);
     net.clear();
     net.send_from(3, ping(3, 1, 1));
-    assert_eq!(outputs(&net.packet_outs(2)[0]), vec![2]);
+    assert_eq!(outputs(&net.packet_outs(Dpid(2))[0]), vec![2]);
     // Member traffic never reached the app behind; non-member traffic does.
     assert_eq!(net.rec.count(), 0);
     assert_eq!(net.send_from(4, ping(4, 1, 1)), Verdict::Continue);
@@ -99,7 +100,7 @@ async fn same_epoch_traffic_is_forwarded_with_a_pair_rule_and_stopped() {
     // To a non-member: Type-1, towards where the topology places it.
     net.clear();
     net.send_from(2, ping(2, 4, 1));
-    assert_eq!(outputs(&net.packet_outs(1)[0]), vec![4]);
+    assert_eq!(outputs(&net.packet_outs(Dpid(1))[0]), vec![4]);
     let s = net.status("t1");
     assert_eq!(s["counts"]["type1"], 4);
     assert_eq!(s["counts"]["non_member"], 1);
@@ -114,26 +115,26 @@ async fn advance_deletes_exactly_the_vms_pair_rules_and_waits_for_a_barrier() {
         net.send_from(1, ping(1, 2, 1));
         net.send_from(1, ping(1, 3, 1));
         net.send_from(2, ping(2, 1, 1));
-        assert_eq!(pair_rules(&net.h.table(1).unwrap()), 3);
+        assert_eq!(pair_rules(&net.h.table(Dpid(1)).unwrap()), 3);
         net.app.start_epoch(&net.ctl, "adv", None).unwrap();
         net.clear();
         let r = net.app.advance(&net.ctl, "adv", "h1").await.unwrap();
         assert_eq!(r["epoch"], 1);
         assert_eq!(r["deleted_rules"], 2);
         assert!(r["elapsed_ms"].as_f64().is_some());
-        let t = net.h.table(1).unwrap();
+        let t = net.h.table(Dpid(1)).unwrap();
         assert_eq!(pair_rules(&t), 1, "h2's rule stays");
         assert_eq!(
-            net.h.forward_packet(1, 1, &ping(1, 2, 2)),
+            net.h.forward_packet(Dpid(1), 1, &ping(1, 2, 2)),
             vec![port::CONTROLLER]
         );
         assert_eq!(
-            net.h.forward_packet(1, 1, &ping(1, 3, 2)),
+            net.h.forward_packet(Dpid(1), 1, &ping(1, 3, 2)),
             vec![port::CONTROLLER]
         );
-        assert_eq!(net.h.forward_packet(1, 2, &ping(2, 1, 2)), vec![1]);
+        assert_eq!(net.h.forward_packet(Dpid(1), 2, &ping(2, 1, 2)), vec![1]);
         assert_eq!(default_rules(&t).len(), 2, "the gate stays");
-        let fms = net.h.flow_mods(1);
+        let fms = net.h.flow_mods(Dpid(1));
         let strict = fms
             .iter()
             .filter(|f| f.command == FlowModCommand::DeleteStrict)
@@ -155,9 +156,13 @@ async fn advance_deletes_exactly_the_vms_pair_rules_and_waits_for_a_barrier() {
             experimenter: None,
             data: Default::default(),
         };
-        net.h.with_switch(1, |s| s.barrier_errors.push_back(err));
+        net.h
+            .with_switch(Dpid(1), |s| s.barrier_errors.push_back(err));
         let e = net.app.advance(&net.ctl, "adv", "h2").await.unwrap_err();
-        assert!(matches!(e, SnapshotError::Switch { dpid: 1, .. }), "{e:?}");
+        assert!(
+            matches!(e, SnapshotError::Switch { dpid: Dpid(1), .. }),
+            "{e:?}"
+        );
     }
 }
 
@@ -173,10 +178,10 @@ async fn post_to_pre_is_held_and_reinjected_in_order() {
     }
     net.send_from(1, ping(1, 3, 10));
     assert!(
-        net.packet_outs(1).is_empty(),
+        net.packet_outs(Dpid(1)).is_empty(),
         "Type-3 packets are not forwarded"
     );
-    assert_eq!(pair_rules(&net.h.table(1).unwrap()), 0);
+    assert_eq!(pair_rules(&net.h.table(Dpid(1)).unwrap()), 0);
     let s = net.status("hold");
     assert_eq!(
         (
@@ -200,10 +205,13 @@ async fn post_to_pre_is_held_and_reinjected_in_order() {
         (Some(0), Some(3))
     );
     net.app.advance(&net.ctl, "hold", "h2").await.unwrap();
-    assert!(net.packet_outs(1).is_empty(), "no auto-reinject by default");
+    assert!(
+        net.packet_outs(Dpid(1)).is_empty(),
+        "no auto-reinject by default"
+    );
     let r = net.app.reinject(&net.ctl, "hold", "h2").unwrap();
     assert_eq!(r["reinjected"], 3);
-    let po = net.packet_outs(1);
+    let po = net.packet_outs(Dpid(1));
     assert_eq!(
         po.iter().map(|p| seq_of(&p.data)).collect::<Vec<_>>(),
         vec![1, 2, 3]
@@ -213,7 +221,7 @@ async fn post_to_pre_is_held_and_reinjected_in_order() {
     net.app.advance(&net.ctl, "hold", "h3").await.unwrap();
     net.clear();
     net.app.reinject(&net.ctl, "hold", "h3").unwrap();
-    let po = net.packet_outs(1);
+    let po = net.packet_outs(Dpid(1));
     assert_eq!(po.len(), 1);
     assert_eq!(
         (seq_of(&po[0].data), po[0].in_port, outputs(&po[0])),
@@ -245,9 +253,9 @@ async fn pre_to_post_is_forwarded() {
     net.app.advance(&net.ctl, "t2", "h1").await.unwrap();
     net.clear();
     assert_eq!(net.send_from(2, ping(2, 1, 1)), Verdict::Stop);
-    let po = net.packet_outs(1);
+    let po = net.packet_outs(Dpid(1));
     assert_eq!(outputs(&po[0]), vec![1]);
-    assert_eq!(net.h.forward_packet(1, 2, &ping(2, 1, 2)), vec![1]);
+    assert_eq!(net.h.forward_packet(Dpid(1), 2, &ping(2, 1, 2)), vec![1]);
     assert_eq!(net.status("t2")["counts"]["type2"], 1);
 }
 
@@ -263,7 +271,7 @@ async fn auto_reinject_resends_on_the_receivers_advance() {
     net.clear();
     let r = net.app.advance(&net.ctl, "auto", "h2").await.unwrap();
     assert_eq!(r["reinjected"], 1);
-    assert_eq!(seq_of(&net.packet_outs(1)[0].data), 5);
+    assert_eq!(seq_of(&net.packet_outs(Dpid(1))[0].data), 5);
 }
 
 #[tokio::test]
@@ -275,7 +283,7 @@ async fn broadcasts_from_members_are_flooded_never_held() {
     net.clear();
     let arp = build::arp_request(mac(1), common::ip(1), common::ip(2));
     assert_eq!(net.send_from(1, arp), Verdict::Stop);
-    let po = net.packet_outs(1);
+    let po = net.packet_outs(Dpid(1));
     assert_eq!(
         outputs(&po[0]),
         vec![2, 3, 4],
@@ -295,14 +303,14 @@ async fn broadcasts_from_members_are_flooded_never_held() {
     bare.clear();
     bare.send_from(1, build::arp_request(mac(1), common::ip(1), common::ip(2)));
     bare.send_from(1, ping(1, 3, 1));
-    let po = bare.packet_outs(1);
+    let po = bare.packet_outs(Dpid(1));
     assert_eq!(
         po.iter().map(outputs).collect::<Vec<_>>(),
         vec![vec![port::FLOOD], vec![port::FLOOD]]
     );
     bare.send_from(1, ping(1, 2, 1));
     assert_eq!(
-        outputs(&bare.packet_outs(1)[2]),
+        outputs(&bare.packet_outs(Dpid(1))[2]),
         vec![2],
         "same switch needs no topology"
     );
@@ -317,7 +325,7 @@ async fn drop_policy_drops_and_counts() {
     net.clear();
     net.send_from(1, ping(1, 2, 1));
     net.send_from(1, ping(1, 2, 2));
-    assert!(net.packet_outs(1).is_empty());
+    assert!(net.packet_outs(Dpid(1)).is_empty());
     let s = net.status("drop");
     assert_eq!(
         (
@@ -386,7 +394,7 @@ async fn abort_releases_or_drops_and_restores_forwarding() {
         net.send_from(1, ping(1, 2, 1));
         net.send_from(1, ping(1, 3, 2));
         // Someone deleted a gate rule meanwhile: abort puts it back.
-        net.h.with_switch(1, |s| {
+        net.h.with_switch(Dpid(1), |s| {
             s.table
                 .flow_mod(&gate::delete_default(net.app.config(), 2))
                 .unwrap()
@@ -395,14 +403,18 @@ async fn abort_releases_or_drops_and_restores_forwarding() {
         let r = net.app.abort(&net.ctl, name, release).await.unwrap();
         assert_eq!(r["status"], "aborted");
         assert_eq!(r["epoch"], 1);
-        let seqs: Vec<u16> = net.packet_outs(1).iter().map(|p| seq_of(&p.data)).collect();
+        let seqs: Vec<u16> = net
+            .packet_outs(Dpid(1))
+            .iter()
+            .map(|p| seq_of(&p.data))
+            .collect();
         if release {
             assert_eq!(seqs, vec![1, 2]);
         } else {
             assert!(seqs.is_empty());
             assert_eq!(r["dropped"], 2);
         }
-        assert_eq!(default_rules(&net.h.table(1).unwrap()).len(), 2);
+        assert_eq!(default_rules(&net.h.table(Dpid(1)).unwrap()).len(), 2);
         let s = net.status(name);
         assert_eq!(
             (s["status"].as_str(), s["buffered_packets"].as_u64()),
@@ -412,7 +424,7 @@ async fn abort_releases_or_drops_and_restores_forwarding() {
         // No pair is Type-3 any more.
         net.clear();
         net.send_from(1, ping(1, 2, 3));
-        assert_eq!(outputs(&net.packet_outs(1)[0]), vec![2]);
+        assert_eq!(outputs(&net.packet_outs(Dpid(1))[0]), vec![2]);
         // And the next snapshot goes on from there.
         assert_eq!(
             net.app.start_epoch(&net.ctl, name, None).unwrap()["epoch"],
@@ -442,7 +454,7 @@ async fn consecutive_snapshots_through_the_app() {
             net.app.reinject(&net.ctl, "multi", "h2").unwrap()["reinjected"],
             1
         );
-        assert_eq!(seq_of(&net.packet_outs(1)[0].data), e as u16);
+        assert_eq!(seq_of(&net.packet_outs(Dpid(1))[0].data), e as u16);
     }
     assert_eq!(net.status("multi")["counts"]["type3"], 3);
 }
@@ -473,7 +485,7 @@ async fn published_events_reach_other_apps() {
     ));
     let l = std::sync::Arc::new(Listener::default());
     let mut h = viola_framework::testing::Harness::new(vec![app.clone(), l.clone()]);
-    h.add_switch(1, Version::V1_3, &[1, 2, 3, 4]);
+    h.add_switch(Dpid(1), Version::V1_3, &[1, 2, 3, 4]);
     let ctl = h.controller();
     let mut rx = ctl.subscribe();
     app.register(
@@ -484,7 +496,7 @@ async fn published_events_reach_other_apps() {
     .unwrap();
     app.start_epoch(&ctl, "ev", None).unwrap();
     app.advance(&ctl, "ev", "h1").await.unwrap();
-    h.deliver(&Event::SwitchDown(99)); // lets the harness dispatch published events
+    h.deliver(&Event::SwitchDown(Dpid(99))); // lets the harness dispatch published events
     let kinds = l.0.lock().unwrap().clone();
     assert_eq!(
         kinds,

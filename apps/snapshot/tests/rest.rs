@@ -3,6 +3,7 @@
 mod common;
 
 use std::sync::Arc;
+use viola_framework::Dpid;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
@@ -79,7 +80,7 @@ async fn register_list_get_delete() {
     );
     assert_eq!(v["vms"][2]["dpid"], "0000000000000002");
     assert_eq!(
-        net.h.forward_packet(1, 1, &ping(1, 2, 1)),
+        net.h.forward_packet(Dpid(1), 1, &ping(1, 2, 1)),
         vec![port::CONTROLLER]
     );
     let (s, v) = call(
@@ -104,7 +105,7 @@ async fn register_list_get_delete() {
     let (s, _) = call(&r, Method::DELETE, "/api/v1/snapshot/svc", None).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(
-        net.h.forward_packet(1, 1, &ping(1, 2, 2)),
+        net.h.forward_packet(Dpid(1), 1, &ping(1, 2, 2)),
         Vec::<u32>::new(),
         "gate and pair rules are gone"
     );

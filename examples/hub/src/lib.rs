@@ -6,13 +6,14 @@
 //!
 //! ```
 //! use std::sync::Arc;
+//! use openflow::Dpid;
 //! use viola_framework::testing::Harness;
 //! let mut h = Harness::new(vec![Arc::new(viola_example_hub::Hub)]);
-//! h.add_switch(1, openflow::Version::V1_3, &[1, 2, 3]);
+//! h.add_switch(Dpid(1), openflow::Version::V1_3, &[1, 2, 3]);
 //! // The table-miss entry sends everything to the controller.
-//! assert_eq!(h.forward(1, &openflow::Match::new().in_port(1)), vec![openflow::port::CONTROLLER]);
-//! h.packet_in(1, 2, vec![0xffu8; 60]);
-//! let out = h.packet_outs(1);
+//! assert_eq!(h.forward(Dpid(1), &openflow::Match::new().in_port(1)), vec![openflow::port::CONTROLLER]);
+//! h.packet_in(Dpid(1), 2, vec![0xffu8; 60]);
+//! let out = h.packet_outs(Dpid(1));
 //! assert_eq!(out[0].in_port, 2);
 //! assert_eq!(out[0].actions, vec![openflow::Action::output(openflow::port::FLOOD)]);
 //! ```
@@ -37,7 +38,7 @@ impl App for Hub {
                     .priority(0)
                     .actions(to_controller);
                 if let Err(e) = cx.send(sw.dpid, &miss) {
-                    tracing::warn!("hub: no table-miss flow on {:016x}: {e}", sw.dpid);
+                    tracing::warn!("hub: no table-miss flow on {}: {e}", sw.dpid);
                 }
             }
             return Verdict::Continue;
@@ -57,7 +58,7 @@ impl App for Hub {
             },
         };
         if let Err(e) = cx.send(dpid, &out) {
-            tracing::warn!("hub: cannot flood on {dpid:016x}: {e}");
+            tracing::warn!("hub: cannot flood on {dpid}: {e}");
         }
         Verdict::Stop
     }

@@ -2,6 +2,7 @@
 //! packet-ins and get flooding packet-outs carrying the same frame.
 
 use std::sync::Arc;
+use viola_framework::Dpid;
 
 use openflow::Version::{V1_0, V1_3};
 use openflow::{port, Action, Message};
@@ -21,7 +22,7 @@ async fn packet_in_is_flooded() {
     let frame: Vec<u8> = (0..64u8).collect();
     for (v, dpid) in [(V1_0, 1u64), (V1_3, 2)] {
         let mut sw = ScriptedSwitch::connect(addr).await.unwrap();
-        sw.handshake(v, dpid).await.unwrap();
+        sw.handshake(v, Dpid(dpid)).await.unwrap();
         let pin = if v == V1_0 {
             frames::packet_in_v10(9, 4, &frame)
         } else {

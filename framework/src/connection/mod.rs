@@ -229,7 +229,7 @@ impl Connection {
         self.version
     }
     /// The datapath id, once FEATURES_REPLY arrived.
-    pub fn dpid(&self) -> Option<u64> {
+    pub fn dpid(&self) -> Option<crate::Dpid> {
         self.features.map(|f| f.datapath_id)
     }
     pub fn is_up(&self) -> bool {
@@ -805,7 +805,7 @@ impl Connection {
     fn write_message(&mut self, msg: &Message) -> Result<u32, SendError> {
         let v = self
             .version
-            .ok_or(SendError::NotConnected(self.dpid().unwrap_or(0)))?;
+            .ok_or(SendError::NotConnected(self.dpid().unwrap_or_default()))?;
         if msg.version() != v {
             return Err(SendError::Unsupported(openflow::Unsupported::new(
                 v,
@@ -823,7 +823,7 @@ impl Connection {
     fn write_encoded(&mut self, encode: &mut Encoder<'_>) -> Result<u32, SendError> {
         let v = self
             .version
-            .ok_or(SendError::NotConnected(self.dpid().unwrap_or(0)))?;
+            .ok_or(SendError::NotConnected(self.dpid().unwrap_or_default()))?;
         let xid = self.alloc_xid();
         let start = self.out.len();
         let kind = match encode(v, xid, &mut self.out) {
@@ -847,7 +847,7 @@ impl Connection {
     /// Queues a message (of the negotiated version) and returns its xid.
     pub fn send(&mut self, msg: &Message) -> Result<u32, SendError> {
         if self.state != State::Up {
-            return Err(SendError::NotConnected(self.dpid().unwrap_or(0)));
+            return Err(SendError::NotConnected(self.dpid().unwrap_or_default()));
         }
         self.write_message(msg)
     }
@@ -861,7 +861,7 @@ impl Connection {
     /// building a [`Message`] first; returns the xid.
     pub fn send_encoded(&mut self, encode: &mut Encoder<'_>) -> Result<u32, SendError> {
         if self.state != State::Up {
-            return Err(SendError::NotConnected(self.dpid().unwrap_or(0)));
+            return Err(SendError::NotConnected(self.dpid().unwrap_or_default()));
         }
         self.write_encoded(encode)
     }
@@ -886,7 +886,7 @@ impl Connection {
     /// with the first OFPT_ERROR caused by a message sent before it.
     pub fn barrier(&mut self, now: Instant) -> Result<u32, SendError> {
         let Some(v) = self.version.filter(|_| self.state == State::Up) else {
-            return Err(SendError::NotConnected(self.dpid().unwrap_or(0)));
+            return Err(SendError::NotConnected(self.dpid().unwrap_or_default()));
         };
         let xid = self.alloc_xid();
         wire::write_simple(

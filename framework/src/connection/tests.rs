@@ -1,5 +1,6 @@
 //! State-machine tests with a scripted switch: hand-built frames and a virtual clock.
 
+use crate::Dpid;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -74,7 +75,7 @@ fn up_from(mut s: Script, v: Version) -> Script {
     let w = s.feed(&frames::hello(v.wire(), bitmap, 1));
     let (_, t, fxid, _) = w[0];
     assert_eq!(t, wire::OFPT_FEATURES_REQUEST);
-    let w = s.feed(&frames::features_reply(v, fxid, DPID, 254));
+    let w = s.feed(&frames::features_reply(v, fxid, Dpid(DPID), 254));
     let types: Vec<u8> = w.iter().map(|f| f.1).collect();
     let ty = wire::types(v);
     if v == V1_3 {
@@ -105,7 +106,7 @@ fn up_from(mut s: Script, v: Version) -> Script {
     match o.as_slice() {
         [Output::SwitchUp(h)] => {
             assert_eq!(h.version, v);
-            assert_eq!(h.features.datapath_id, DPID);
+            assert_eq!(h.features.datapath_id, Dpid(DPID));
             assert_eq!(h.features.n_tables, 254);
         }
         other => panic!("expected SwitchUp, got {other:?}"),
@@ -218,7 +219,7 @@ fn echo_can_be_disabled() {
     let mut s = Script::with(cfg);
     s.written();
     let w = s.feed(&frames::hello(1, None, 1));
-    let w = s.feed(&frames::features_reply(V1_0, w[0].2, 1, 1));
+    let w = s.feed(&frames::features_reply(V1_0, w[0].2, Dpid(1), 1));
     s.feed(&frames::barrier_reply(V1_0, w[1].2));
     assert!(s.conn.is_up());
     assert!(s.tick(Duration::from_secs(60)).is_empty());
@@ -471,7 +472,7 @@ fn a_64k_lie_is_held_then_rejected_when_it_cannot_decode() {
     });
     t.written();
     let w = t.feed(&frames::hello(4, Some(1 << 4), 1));
-    let w = t.feed(&frames::features_reply(V1_3, w[0].2, 1, 1));
+    let w = t.feed(&frames::features_reply(V1_3, w[0].2, Dpid(1), 1));
     t.feed(&frames::stats_reply(V1_3, w[0].2, 0x0d, false, &[]));
     t.feed(&frames::barrier_reply(V1_3, w[2].2));
     let w = t.feed(&lie);
@@ -612,7 +613,7 @@ fn ports_from_port_desc_parts_and_from_features_1_0() {
     let mut s = Script::new(&[V1_3]);
     s.written();
     let w = s.feed(&frames::hello(4, Some(1 << 4), 1));
-    let w = s.feed(&frames::features_reply(V1_3, w[0].2, 9, 1));
+    let w = s.feed(&frames::features_reply(V1_3, w[0].2, Dpid(9), 1));
     let (pd, barrier) = (w[0].2, w[2].2);
     s.feed(&frames::stats_reply(
         V1_3,
@@ -640,7 +641,7 @@ fn ports_from_port_desc_parts_and_from_features_1_0() {
     let mut s = Script::new(&[V1_0]);
     s.written();
     let w = s.feed(&frames::hello(1, None, 1));
-    let mut f = frames::features_reply(V1_0, w[0].2, 9, 1);
+    let mut f = frames::features_reply(V1_0, w[0].2, Dpid(9), 1);
     f.extend_from_slice(&phy_port_v10(3, "p3"));
     let len = f.len() as u16;
     f[2..4].copy_from_slice(&len.to_be_bytes());
@@ -659,7 +660,7 @@ fn events_during_the_handshake_are_delivered_after_switch_up() {
     let mut s = Script::new(&[V1_0]);
     s.written();
     let w = s.feed(&frames::hello(1, None, 1));
-    let w = s.feed(&frames::features_reply(V1_0, w[0].2, 9, 1));
+    let w = s.feed(&frames::features_reply(V1_0, w[0].2, Dpid(9), 1));
     s.feed(&frames::packet_in_v10(50, 2, &[0xab; 60]));
     assert!(s.take().is_empty());
     s.feed(&frames::barrier_reply(V1_0, w[1].2));

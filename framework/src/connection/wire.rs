@@ -153,7 +153,7 @@ pub fn read_error(frame: &Bytes) -> Option<ErrorMsg> {
 /// The fixed fields of FEATURES_REPLY (identical offsets in 1.0 and 1.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FeaturesFixed {
-    pub datapath_id: u64,
+    pub datapath_id: openflow::Dpid,
     pub n_buffers: u32,
     pub n_tables: u8,
     pub capabilities: u32,
@@ -163,7 +163,9 @@ pub struct FeaturesFixed {
 pub fn read_features(frame: &[u8]) -> Option<FeaturesFixed> {
     let b: &[u8; 32] = frame.get(..32)?.try_into().ok()?;
     Some(FeaturesFixed {
-        datapath_id: u64::from_be_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]]),
+        datapath_id: openflow::Dpid(u64::from_be_bytes([
+            b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15],
+        ])),
         n_buffers: u32::from_be_bytes([b[16], b[17], b[18], b[19]]),
         n_tables: b[20],
         capabilities: u32::from_be_bytes([b[24], b[25], b[26], b[27]]),

@@ -56,7 +56,7 @@ pub struct RateLimit<S> {
 
 impl<S> RateLimit<S> {
     fn admit(&self, dpid: Dpid, now: Instant) -> bool {
-        let Some(shard) = self.shards.get((dpid as usize) % SHARDS) else {
+        let Some(shard) = self.shards.get((dpid.get() as usize) % SHARDS) else {
             return true;
         };
         let mut map = shard.lock().unwrap_or_else(|e| e.into_inner());
@@ -80,12 +80,12 @@ impl<S: Handler> Handler for RateLimit<S> {
     fn handle(&self, event: &Event<'_>, cx: &mut Context<'_>) -> Verdict {
         if let Event::PacketIn { dpid, .. } = event {
             if !self.admit(*dpid, cx.now()) {
-                tracing::trace!(dpid, "packet-in over the rate limit dropped");
+                tracing::trace!(%dpid, "packet-in over the rate limit dropped");
                 return Verdict::Stop;
             }
         }
         if let Event::SwitchDown(dpid) = event {
-            if let Some(shard) = self.shards.get((*dpid as usize) % SHARDS) {
+            if let Some(shard) = self.shards.get((dpid.get() as usize) % SHARDS) {
                 shard.lock().unwrap_or_else(|e| e.into_inner()).remove(dpid);
             }
         }

@@ -45,11 +45,8 @@ impl ApiError {
 
     /// 404 for a datapath id that is not connected.
     pub fn unknown_switch(dpid: crate::Dpid) -> Self {
-        Self::not_found(format!(
-            "switch {} is not connected",
-            crate::app::dpid_hex(dpid)
-        ))
-        .with_detail(json!({"dpid": crate::app::dpid_hex(dpid)}))
+        Self::not_found(format!("switch {} is not connected", dpid))
+            .with_detail(json!({"dpid": dpid.to_string()}))
     }
 
     /// 401 (the response also carries `WWW-Authenticate: Bearer`).

@@ -25,7 +25,7 @@ impl<S: Send + Sync> FromRequestParts<S> for DpidPath {
             .find(|(k, _)| k == "dpid")
             .map(|(_, v)| v.as_str())
             .ok_or_else(|| ApiError::internal("route has no {dpid} segment"))?;
-        crate::app::parse_dpid(raw).map(DpidPath).ok_or_else(|| {
+        raw.parse::<Dpid>().ok().map(DpidPath).ok_or_else(|| {
             ApiError::bad_request(format!(
                 "bad datapath id \"{raw}\": expected 16 hex digits or a decimal number"
             ))

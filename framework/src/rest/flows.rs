@@ -11,7 +11,6 @@ use openflow::{FlowMod, FlowModCommand, FlowStatsRequest, StatsReplyBody, StatsR
 use serde_json::{json, Value};
 
 use super::{ApiError, DpidPath, JsonBody};
-use crate::app::{dpid_hex, parse_dpid};
 use crate::ofjson::{flow_mod_from_json, flow_stats_to_json, OfJsonError};
 use crate::{Controller, Dpid};
 
@@ -33,7 +32,7 @@ pub(crate) async fn get(
         .flatten()
         .collect();
     Ok(Json(json!({
-        "dpid": dpid_hex(dpid),
+        "dpid": dpid.to_string(),
         "version": version,
         "flows": flows,
     })))
@@ -105,19 +104,13 @@ fn parse_mods(
 fn check_dpid(v: &Value, dpid: Dpid) -> Result<(), OfJsonError> {
     let given = match v.get("dpid") {
         None | Some(Value::Null) => return Ok(()),
-        Some(Value::Number(n)) => n.as_u64(),
-        Some(Value::String(s)) => parse_dpid(s),
-        Some(_) => None,
+        Some(v) => <Dpid as serde::Deserialize>::deserialize(v).ok(),
     };
     match given {
         Some(d) if d == dpid => Ok(()),
         Some(d) => Err(OfJsonError::new(
             "dpid",
-            format!(
-                "{} does not match the switch of the path {}",
-                dpid_hex(d),
-                dpid_hex(dpid)
-            ),
+            format!("{d} does not match the switch of the path {dpid}"),
         )),
         None => Err(OfJsonError::new(
             "dpid",
@@ -141,6 +134,6 @@ async fn apply(ctl: &Controller, dpid: Dpid, mods: &[FlowMod]) -> Result<Json<Va
     }
     ctl.barrier(dpid).await?;
     Ok(Json(
-        json!({"dpid": dpid_hex(dpid), "flow_mods": mods.len()}),
+        json!({"dpid": dpid.to_string(), "flow_mods": mods.len()}),
     ))
 }

@@ -7,7 +7,6 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::{ApiError, DpidPath};
-use crate::app::dpid_hex;
 use crate::{Controller, SwitchInfo};
 
 /// The JSON form of a connected switch.
@@ -20,7 +19,7 @@ pub fn switch_json(s: &SwitchInfo) -> Value {
         .duration_since(s.connected_at)
         .unwrap_or_default();
     json!({
-        "dpid": dpid_hex(s.dpid),
+        "dpid": s.dpid.to_string(),
         "version": s.version,
         "address": s.addr.to_string(),
         "n_tables": s.n_tables,

@@ -1,6 +1,7 @@
 //! Router tests against a controller of fake switches (`crate::testing::Harness`), through
 //! `tower::ServiceExt::oneshot` — no sockets.
 
+use crate::Dpid;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,8 +21,8 @@ const S1: &str = "0000000000000001";
 
 fn harness() -> Harness {
     let mut h = Harness::new(Vec::new());
-    h.add_switch(1, Version::V1_3, &[1, 2, 3]);
-    h.add_switch(2, Version::V1_0, &[1, 2]);
+    h.add_switch(Dpid(1), Version::V1_3, &[1, 2, 3]);
+    h.add_switch(Dpid(2), Version::V1_0, &[1, 2]);
     h
 }
 
@@ -175,7 +176,7 @@ async fn post_then_get_flows_both_versions() {
         assert_eq!(st, StatusCode::OK, "{v}");
         assert_eq!(v["flow_mods"], 1);
         assert_eq!(
-            h.flow_mods(dpid),
+            h.flow_mods(Dpid(dpid)),
             vec![spec_flow()],
             "switch {dpid} got the lowered flow"
         );
@@ -207,16 +208,16 @@ async fn batch_post_and_delete() {
     ]);
     let (st, v) = call(&app, "POST", &uri, &batch.to_string(), None).await;
     assert_eq!((st, &v["flow_mods"]), (StatusCode::OK, &json!(3)), "{v}");
-    assert_eq!(h.table(1).map(|t| t.len()), Some(3));
+    assert_eq!(h.table(Dpid(1)).map(|t| t.len()), Some(3));
     // Strict delete of one flow.
     let del = json!({"command": "delete_strict", "priority": 10, "match": {"in_port": 2}});
     let (st, v) = call(&app, "DELETE", &uri, &del.to_string(), None).await;
     assert_eq!(st, StatusCode::OK, "{v}");
-    assert_eq!(h.table(1).map(|t| t.len()), Some(2));
+    assert_eq!(h.table(Dpid(1)).map(|t| t.len()), Some(2));
     // No body: every flow.
     let (st, v) = call(&app, "DELETE", &uri, "", None).await;
     assert_eq!(st, StatusCode::OK, "{v}");
-    assert_eq!(h.table(1).map(|t| t.len()), Some(0));
+    assert_eq!(h.table(Dpid(1)).map(|t| t.len()), Some(0));
     // DELETE refuses other commands.
     let (st, v) = call(&app, "DELETE", &uri, r#"{"command": "add"}"#, None).await;
     assert_error(
@@ -260,7 +261,10 @@ async fn bad_bodies_are_400_with_one_line() {
         let (st, v) = call(&app, "POST", &uri, body, None).await;
         assert_error(st, &v, StatusCode::BAD_REQUEST, want);
     }
-    assert!(h.flow_mods(1).is_empty(), "nothing reached the switch");
+    assert!(
+        h.flow_mods(Dpid(1)).is_empty(),
+        "nothing reached the switch"
+    );
     // What 1.0 cannot express is a 400 naming it, not a silent drop.
     let body = json!({"instructions": [{"type": "GOTO_TABLE", "table_id": 1}]});
     let (st, v) = call(
@@ -283,7 +287,7 @@ async fn bad_bodies_are_400_with_one_line() {
 async fn switch_errors_come_back() {
     let h = harness();
     let app = api(&h);
-    h.with_switch(1, |s| {
+    h.with_switch(Dpid(1), |s| {
         s.barrier_errors.push_back(openflow::ErrorMsg {
             err_type: 0x0005,
             code: 0x0001,
@@ -296,7 +300,9 @@ async fn switch_errors_come_back() {
     assert_error(st, &v, StatusCode::BAD_REQUEST, "type 0x0005 code 0x0001");
     assert_eq!(v["detail"]["type"], 5);
     assert_eq!(v["detail"]["data_hex"], "040e0008");
-    h.with_switch(1, |s| s.request_error = Some(crate::RequestError::Timeout));
+    h.with_switch(Dpid(1), |s| {
+        s.request_error = Some(crate::RequestError::Timeout)
+    });
     let (st, v) = call(&app, "GET", &uri, "", None).await;
     assert_error(
         st,
@@ -321,10 +327,10 @@ async fn bearer_token_protects_mutations() {
     assert_error(st, &v, StatusCode::UNAUTHORIZED, "invalid bearer token");
     let (st, v) = call(&app, "DELETE", &uri, "", None).await;
     assert_error(st, &v, StatusCode::UNAUTHORIZED, "bearer");
-    assert!(h.flow_mods(1).is_empty());
+    assert!(h.flow_mods(Dpid(1)).is_empty());
     let (st, _) = call(&app, "POST", &uri, SPEC_BODY, Some("s3cret")).await;
     assert_eq!(st, StatusCode::OK);
-    assert_eq!(h.flow_mods(1).len(), 1);
+    assert_eq!(h.flow_mods(Dpid(1)).len(), 1);
     // Reads stay open.
     let (st, _) = call(&app, "GET", &uri, "", None).await;
     assert_eq!(st, StatusCode::OK);
@@ -503,7 +509,7 @@ async fn mutations_need_a_json_content_type() {
         let (st, v) = call_with_type(&app, method, &uri, SPEC_BODY.into(), ct).await;
         assert_error(st, &v, StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type: application/json");
     }
-    assert!(h.sent(1).is_empty(), "nothing reached the switch");
+    assert!(h.sent(Dpid(1)).is_empty(), "nothing reached the switch");
     let (st, _) = call_with_type(
         &app,
         "POST",
@@ -545,7 +551,7 @@ async fn a_body_with_too_many_elements_is_refused_unparsed() {
     big.push(b']');
     let (st, v) = call_with_type(&app, "POST", &uri, big, Some("application/json")).await;
     assert_error(st, &v, StatusCode::PAYLOAD_TOO_LARGE, "5002 elements");
-    assert!(h.sent(1).is_empty());
+    assert!(h.sent(Dpid(1)).is_empty());
 }
 
 #[test]

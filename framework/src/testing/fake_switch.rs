@@ -139,7 +139,7 @@ impl FakeSwitch {
                 hw_desc: "fake switch".into(),
                 sw_desc: "viola-framework testing".into(),
                 serial_num: String::new(),
-                dp_desc: format!("fake {}", crate::app::dpid_hex(self.info.dpid)),
+                dp_desc: format!("fake {}", self.info.dpid),
             }),
             Some(StatsRequest::Flow(r)) => StatsReplyBody::Flow(self.table.flow_stats(&r)),
             Some(StatsRequest::Aggregate(r)) => {

@@ -1,6 +1,7 @@
 //! Hand-built OpenFlow frames for scripted switches (state-machine and socket tests). They
 //! depend only on the header layout, never on the codec under test.
 
+use crate::Dpid;
 use openflow::Version;
 
 use crate::connection::wire;
@@ -24,9 +25,9 @@ pub fn hello(version: u8, bitmap: Option<u32>, xid: u32) -> Vec<u8> {
 }
 
 /// A FEATURES_REPLY without ports (32 bytes, both versions).
-pub fn features_reply(v: Version, xid: u32, dpid: u64, n_tables: u8) -> Vec<u8> {
+pub fn features_reply(v: Version, xid: u32, dpid: Dpid, n_tables: u8) -> Vec<u8> {
     let mut body = Vec::with_capacity(24);
-    body.extend_from_slice(&dpid.to_be_bytes());
+    body.extend_from_slice(&dpid.get().to_be_bytes());
     body.extend_from_slice(&256u32.to_be_bytes()); // n_buffers
     body.push(n_tables);
     body.extend_from_slice(&[0, 0, 0]); // auxiliary_id + pad (1.3) / pad (1.0)

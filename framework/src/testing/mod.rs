@@ -26,7 +26,7 @@
 //! }
 //! let app = Arc::new(Count(Default::default()));
 //! let mut h = Harness::new(vec![app.clone()]);
-//! h.add_switch(1, openflow::Version::V1_3, &[1, 2]);
+//! h.add_switch(openflow::Dpid(1), openflow::Version::V1_3, &[1, 2]);
 //! assert_eq!(app.0.load(std::sync::atomic::Ordering::Relaxed), 1); // SwitchUp
 //! ```
 
@@ -62,8 +62,8 @@ use fake_switch::{lock, spawn_drainer};
 pub fn fake_port(dpid: Dpid, port_no: u32) -> PortInfo {
     PortInfo {
         port_no,
-        hw_addr: MacAddr([0x02, 0, 0, 0, dpid as u8, port_no as u8]),
-        name: format!("s{dpid}-eth{port_no}"),
+        hw_addr: MacAddr([0x02, 0, 0, 0, dpid.get() as u8, port_no as u8]),
+        name: format!("s{}-eth{port_no}", dpid.get()),
         config: 0,
         state: 0,
         curr: 0,
@@ -140,7 +140,7 @@ impl Harness {
         let info = SwitchInfo {
             dpid,
             version,
-            addr: SocketAddr::from(([127, 0, 0, 1], 40_000 + (dpid % 20_000) as u16)),
+            addr: SocketAddr::from(([127, 0, 0, 1], 40_000 + (dpid.get() % 20_000) as u16)),
             n_tables: if version == Version::V1_0 { 1 } else { 254 },
             n_buffers: 0,
             capabilities: 0,

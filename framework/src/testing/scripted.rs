@@ -107,7 +107,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ScriptedSwitch<S> {
 
     /// Plays the switch side of the handshake: HELLO for `v` (with a bitmap for 1.3),
     /// FEATURES_REPLY with `dpid`, an empty PORT_DESC reply (1.3), BARRIER_REPLY.
-    pub async fn handshake(&mut self, v: Version, dpid: u64) -> io::Result<()> {
+    pub async fn handshake(&mut self, v: Version, dpid: crate::Dpid) -> io::Result<()> {
         self.version = v;
         let bitmap = (v == Version::V1_3).then_some(1u32 << 4);
         self.send(&frames::hello(v.wire(), bitmap, 1)).await?;

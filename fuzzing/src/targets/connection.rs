@@ -75,7 +75,7 @@ fn handshake(conn: &mut Connection, v: Version, now: Instant, outs: &mut Vec<Out
     let Some(features) = sent.iter().find(|f| f.1 == wire::OFPT_FEATURES_REQUEST) else {
         return;
     };
-    let sent = feed(conn, frames::features_reply(v, features.2, 0xa1, 254));
+    let sent = feed(conn, frames::features_reply(v, features.2, openflow::Dpid(0xa1), 254));
     let types = wire::types(v);
     for f in sent.iter().filter(|f| f.1 == types.stats_request) {
         feed(conn, frames::stats_reply(v, f.2, 0x0d, false, &[]));

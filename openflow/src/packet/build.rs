@@ -280,7 +280,7 @@ pub enum Chassis {
     /// Subtype MAC address.
     Mac(MacAddr),
     /// Subtype locally assigned, `dpid:<16 hex digits>` (the Ryu/Viola convention).
-    Dpid(u64),
+    Dpid(crate::Dpid),
 }
 
 /// An LLDP frame to the nearest-bridge address, from `src_mac`: Chassis ID, Port ID
@@ -303,7 +303,7 @@ pub fn lldp(
             }
         }
         Chassis::Dpid(d) => {
-            dpid_text = format!("dpid:{d:016x}");
+            dpid_text = format!("dpid:{d}");
             LldpId {
                 subtype: chassis_subtype::LOCALLY_ASSIGNED,
                 id: dpid_text.as_bytes(),

@@ -176,15 +176,17 @@ impl<'a> Lldp<'a> {
 
     /// The datapath id in the Chassis ID: `dpid:<hex>` (locally assigned, as Ryu and Viola
     /// send it) or a MAC address (as the low 48 bits).
-    pub fn dpid(&self) -> Option<u64> {
+    pub fn dpid(&self) -> Option<crate::Dpid> {
         match self.chassis_id.subtype {
             chassis_subtype::LOCALLY_ASSIGNED => {
                 let s = std::str::from_utf8(self.chassis_id.id).ok()?;
-                u64::from_str_radix(s.strip_prefix("dpid:")?, 16).ok()
+                u64::from_str_radix(s.strip_prefix("dpid:")?, 16)
+                    .ok()
+                    .map(crate::Dpid)
             }
             chassis_subtype::MAC_ADDRESS => {
                 let m: [u8; 6] = self.chassis_id.id.try_into().ok()?;
-                Some(MacAddr(m).to_u64())
+                Some(crate::Dpid(MacAddr(m).to_u64()))
             }
             _ => None,
         }

@@ -50,7 +50,7 @@ impl fmt::Display for Summary<'_> {
             },
             eth_type::LLDP => match Lldp::parse(p) {
                 Ok(l) => match (l.dpid(), l.port_number()) {
-                    (Some(d), Some(n)) => write!(f, " LLDP dpid={d:016x} port={n} ttl={}", l.ttl),
+                    (Some(d), Some(n)) => write!(f, " LLDP dpid={d} port={n} ttl={}", l.ttl),
                     _ => write!(f, " LLDP ttl={}", l.ttl),
                 },
                 Err(e) => write!(f, " LLDP ({e})"),

@@ -107,7 +107,7 @@ impl fmt::Display for Message {
             Message::FeaturesReply(r) => {
                 write!(
                     f,
-                    " dpid:{:016x} n_tables:{} n_buffers:{} capabilities:0x{:x} actions:0x{:x}",
+                    " dpid:{} n_tables:{} n_buffers:{} capabilities:0x{:x} actions:0x{:x}",
                     r.datapath_id, r.n_tables, r.n_buffers, r.capabilities, r.actions
                 )?;
                 for p in &r.ports {

@@ -22,7 +22,7 @@ pub const ALL_ACTIONS: u32 = 0x0000_0fff;
 /// OFPT_FEATURES_REPLY.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeaturesReply10 {
-    pub datapath_id: u64,
+    pub datapath_id: crate::Dpid,
     pub n_buffers: u32,
     pub n_tables: u8,
     pub capabilities: u32,
@@ -41,7 +41,7 @@ impl FeaturesReply10 {
         )?;
         let ports = PhyPort::parse_list(i)?;
         Ok(FeaturesReply10 {
-            datapath_id,
+            datapath_id: crate::Dpid(datapath_id),
             n_buffers,
             n_tables,
             capabilities,
@@ -51,7 +51,7 @@ impl FeaturesReply10 {
     }
 
     pub fn write(&self, out: &mut Vec<u8>) {
-        out.put_u64(self.datapath_id);
+        out.put_u64(self.datapath_id.0);
         out.put_u32(self.n_buffers);
         out.put_u8(self.n_tables);
         out.put_zeros(3);

@@ -177,7 +177,7 @@ impl fmt::Display for Message {
             | Message::GetAsyncRequest => Ok(()),
             Message::FeaturesReply(x) => write!(
                 f,
-                " dpid=0x{:016x} n_buffers={} n_tables={} auxiliary_id={} capabilities=0x{:x}",
+                " dpid=0x{} n_buffers={} n_tables={} auxiliary_id={} capabilities=0x{:x}",
                 x.datapath_id, x.n_buffers, x.n_tables, x.auxiliary_id, x.capabilities
             ),
             Message::GetConfigReply(c) | Message::SetConfig(c) => {

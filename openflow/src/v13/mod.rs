@@ -266,7 +266,9 @@ impl Message {
 
     /// Appends the encoded message to `out`. On error `out` is left as it was.
     pub fn encode(&self, xid: u32, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        encode_framed(out, VERSION, self.msg_type(), xid, |out| self.encode_body(out))
+        encode_framed(out, VERSION, self.msg_type(), xid, |out| {
+            self.encode_body(out)
+        })
     }
 
     fn encode_body(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {

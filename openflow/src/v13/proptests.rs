@@ -668,7 +668,7 @@ pub fn message() -> impl Strategy<Value = Message> {
         any::<(u64, u32, u8, u8, u32, u32)>().prop_map(
             |(datapath_id, n_buffers, n_tables, auxiliary_id, capabilities, reserved)| {
                 Message::FeaturesReply(SwitchFeatures {
-                    datapath_id,
+                    datapath_id: crate::Dpid(datapath_id),
                     n_buffers,
                     n_tables,
                     auxiliary_id,

@@ -11,7 +11,7 @@ use crate::{DecodeError, EncodeError};
 /// `ofp_switch_features` without the header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SwitchFeatures {
-    pub datapath_id: u64,
+    pub datapath_id: crate::Dpid,
     pub n_buffers: u32,
     pub n_tables: u8,
     pub auxiliary_id: u8,
@@ -43,7 +43,7 @@ pub fn parse_features(i: &[u8]) -> Res<'_, SwitchFeatures> {
     Ok((
         i,
         SwitchFeatures {
-            datapath_id,
+            datapath_id: crate::Dpid(datapath_id),
             n_buffers,
             n_tables,
             auxiliary_id,
@@ -54,7 +54,7 @@ pub fn parse_features(i: &[u8]) -> Res<'_, SwitchFeatures> {
 }
 
 pub fn encode_features(f: &SwitchFeatures, out: &mut Vec<u8>) {
-    wire::put_u64(out, f.datapath_id);
+    wire::put_u64(out, f.datapath_id.0);
     wire::put_u32(out, f.n_buffers);
     out.extend_from_slice(&[f.n_tables, f.auxiliary_id, 0, 0]);
     wire::put_u32(out, f.capabilities);

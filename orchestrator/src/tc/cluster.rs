@@ -12,6 +12,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
+use viola_client::{ClientError, RestClient};
 
 /// A failure of one remote operation (agent, snapshot server or controller).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,8 +25,8 @@ impl From<WireError> for ClusterError {
     }
 }
 
-impl From<reqwest::Error> for ClusterError {
-    fn from(e: reqwest::Error) -> Self {
+impl From<ClientError> for ClusterError {
+    fn from(e: ClientError) -> Self {
         ClusterError(e.to_string())
     }
 }
@@ -93,63 +94,32 @@ pub trait Cluster {
 
 /// The networked cluster.
 pub struct RealCluster {
-    controller: String,
-    http: reqwest::Client,
+    /// `None` when the service names no controller.
+    controller: Option<RestClient>,
 }
 
 impl RealCluster {
     /// `controller`: base URL such as `http://127.0.0.1:8080` (empty: none).
     pub fn new(controller: &str, timeout: Duration) -> Result<Self, ClusterError> {
-        let http = reqwest::Client::builder().timeout(timeout).build()?;
-        Ok(RealCluster {
-            controller: controller.trim_end_matches('/').to_string(),
-            http,
-        })
+        let controller = match controller.trim() {
+            "" => None,
+            api => Some(RestClient::new(api)?.with_timeout(timeout)?),
+        };
+        Ok(RealCluster { controller })
     }
 
-    fn url(&self, path: &str) -> CResult<String> {
-        if self.controller.is_empty() {
-            return Err(ClusterError("no controller configured".into()));
-        }
-        Ok(format!("{}/api/v1{path}", self.controller))
+    fn controller(&self) -> CResult<&RestClient> {
+        self.controller
+            .as_ref()
+            .ok_or_else(|| ClusterError("no controller configured".into()))
     }
 
     async fn post(&self, path: &str, body: Value) -> CResult<Value> {
-        let url = self.url(path)?;
-        let r = self
-            .http
-            .post(&url)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| ClusterError(format!("POST {url}: {e}")))?;
-        reply(&url, r).await
+        Ok(self.controller()?.post(path, &body).await?)
     }
 
     async fn get(&self, path: &str) -> CResult<Value> {
-        let url = self.url(path)?;
-        let r = self
-            .http
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| ClusterError(format!("GET {url}: {e}")))?;
-        reply(&url, r).await
-    }
-}
-
-async fn reply(url: &str, r: reqwest::Response) -> CResult<Value> {
-    let status = r.status();
-    let body: Value = r.json().await.unwrap_or(Value::Null);
-    if status.is_success() {
-        Ok(body)
-    } else {
-        let msg = body
-            .get("error")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        Err(ClusterError(format!("{url}: HTTP {status}: {msg}")))
+        Ok(self.controller()?.get(path).await?)
     }
 }
 

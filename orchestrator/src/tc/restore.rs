@@ -7,6 +7,7 @@ use super::record::SnapshotRecord;
 use super::service::{ServiceFile, SnapshotServerEntry, VmServerEntry};
 use super::snapshot::{timed as timed_call, Phase, TcError};
 use crate::agent::RestoreFrom;
+use openflow::Dpid;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -200,20 +201,19 @@ async fn stop_started<C: Cluster, T>(
     }
 }
 
-/// A datapath id as the controller and the flow-state documents write it (hex, colons
-/// allowed), as a number.
-fn parse_dpid(s: &str) -> Option<u64> {
-    let hex: String = s.chars().filter(|c| *c != ':').collect();
-    u64::from_str_radix(&hex, 16).ok()
+/// A datapath id as the controller and the flow-state documents write it (see [`Dpid`] for
+/// the accepted forms).
+fn parse_dpid(s: &str) -> Option<Dpid> {
+    s.parse().ok()
 }
 
 /// The switches `document` will be pushed to: its switches' dpids through `map`.
-pub(crate) fn target_switches(document: &Value, map: &BTreeMap<String, String>) -> Vec<u64> {
-    let map: BTreeMap<u64, u64> = map
+pub(crate) fn target_switches(document: &Value, map: &BTreeMap<String, String>) -> Vec<Dpid> {
+    let map: BTreeMap<Dpid, Dpid> = map
         .iter()
         .filter_map(|(k, v)| Some((parse_dpid(k)?, parse_dpid(v)?)))
         .collect();
-    let mut out: Vec<u64> = document
+    let mut out: Vec<Dpid> = document
         .get("switches")
         .and_then(Value::as_array)
         .map(|a| {
@@ -229,7 +229,7 @@ pub(crate) fn target_switches(document: &Value, map: &BTreeMap<String, String>) 
 }
 
 /// The connected switches of a `GET /switches` answer.
-fn connected(answer: &Value) -> Vec<u64> {
+fn connected(answer: &Value) -> Vec<Dpid> {
     answer
         .as_array()
         .map(|a| {
@@ -254,7 +254,7 @@ async fn push_flows<C: Cluster>(
     let limit = Duration::from_secs(svc.timeouts.switches_s.max(1));
     let call_limit = Duration::from_secs(svc.timeouts.controller_s.max(1) * 6);
     let deadline = Instant::now() + limit;
-    let missing_now = |answer: &Value| -> Vec<u64> {
+    let missing_now = |answer: &Value| -> Vec<Dpid> {
         let have = connected(answer);
         targets
             .iter()
@@ -282,7 +282,7 @@ async fn push_flows<C: Cluster>(
                 other => return other,
             }
         } else if Instant::now() >= deadline {
-            let list: Vec<String> = missing.iter().map(|d| format!("{d:016x}")).collect();
+            let list: Vec<String> = missing.iter().map(Dpid::to_string).collect();
             return Err(TcError::Timeout {
                 phase: Phase::Flows,
                 target: format!("switches {} to connect to the controller", list.join(", ")),

@@ -4,6 +4,7 @@
 
 use crate::agent::{SnapshotMode, VmConfig};
 use crate::snapshot_server::protocol::valid_name;
+use openflow::Dpid;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -59,9 +60,9 @@ pub struct VmEntry {
     pub mac: String,
     #[serde(default)]
     pub ip: Option<String>,
-    /// Access switch (16 hex digits or decimal).
+    /// Access switch (16 hex digits, `0x` hex or decimal; a string or a number).
     #[serde(default)]
-    pub dpid: Option<String>,
+    pub dpid: Option<Dpid>,
     /// Access port.
     #[serde(default)]
     pub port: Option<u32>,

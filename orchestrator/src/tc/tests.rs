@@ -348,7 +348,7 @@ impl Cluster for Fake {
             [0x1u64, 0x11]
                 .iter()
                 .filter(|d| !offline.contains(d))
-                .map(|d| json!({"dpid": format!("{d:016x}")}))
+                .map(|d| json!({"dpid": openflow::Dpid(*d)}))
                 .collect(),
         ))
     }
@@ -763,5 +763,8 @@ fn flow_state_targets_are_mapped() {
         "0000000000000011".to_string(),
     )]
     .into();
-    assert_eq!(super::restore::target_switches(&doc, &map), vec![0x2, 0x11]);
+    assert_eq!(
+        super::restore::target_switches(&doc, &map),
+        vec![openflow::Dpid(0x2), openflow::Dpid(0x11)]
+    );
 }

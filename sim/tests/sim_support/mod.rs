@@ -150,7 +150,8 @@ async fn serve(mut c: Conn, mode: Mode, log: Arc<Mutex<Log>>) {
         .await
         .features_reply()
         .expect("features")
-        .datapath_id;
+        .datapath_id
+        .get();
     log.lock().unwrap().switches.push(dpid);
     if c.version == Version::V1_3 && mode != Mode::Passive {
         // Table-miss flow: everything unknown comes to the controller.

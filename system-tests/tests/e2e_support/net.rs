@@ -2,6 +2,7 @@
 //! registry, REST on 127.0.0.1), private Open vSwitch daemons, bridges with fixed datapath
 //! ids, patch-port links and tap ports with fixed OpenFlow port numbers.
 
+use openflow::Dpid;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -67,7 +68,7 @@ impl Ctl {
 
     /// Whether the controller has switch `dpid` (handshake done).
     pub fn has(&self, dpid: u64) -> bool {
-        self.ctl.switch(dpid).is_some()
+        self.ctl.switch(Dpid(dpid)).is_some()
     }
 
     /// Stops the controller (sync code only).
@@ -105,7 +106,7 @@ pub fn bridge(ovs: &Ovs, name: &str, dpid: u64, of_addr: SocketAddr) {
         "datapath_type=netdev".into(),
         "fail-mode=secure".into(),
         "protocols=OpenFlow13".into(),
-        format!("other-config:datapath-id={dpid:016x}"),
+        format!("other-config:datapath-id={}", Dpid(dpid)),
         "other-config:disable-in-band=true".into(),
         "--".into(),
         "set-controller".into(),

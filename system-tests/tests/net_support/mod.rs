@@ -7,6 +7,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+use openflow::Dpid;
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
@@ -21,7 +22,7 @@ use viola_topo_spec::Topology;
 use viola_topology::TopologyApp;
 
 /// A directed switch-to-switch link: (src dpid, src port, dst dpid, dst port).
-pub type DirLink = (u64, u32, u64, u32);
+pub type DirLink = (Dpid, u32, Dpid, u32);
 
 /// The controller of a test: the registry's apps, OpenFlow and REST on loopback.
 pub struct Viola {
@@ -112,7 +113,7 @@ impl Viola {
             .map(|l| {
                 let end = |e: &serde_json::Value| {
                     let dpid = e["dpid"].as_str().expect("dpid string");
-                    let dpid = u64::from_str_radix(dpid, 16).expect("dpid in hex");
+                    let dpid: Dpid = dpid.parse().expect("a datapath id");
                     let port = e["port"].as_u64().expect("port number") as u32;
                     (dpid, port)
                 };

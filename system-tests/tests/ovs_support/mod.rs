@@ -214,7 +214,7 @@ impl Rig {
             }
             assert!(
                 start.elapsed() < limit,
-                "switch {dpid:016x} did not connect to the controller within {limit:?}{}",
+                "switch {dpid} did not connect to the controller within {limit:?}{}",
                 self.diag()
             );
             std::thread::sleep(Duration::from_millis(50));

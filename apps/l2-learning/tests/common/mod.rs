@@ -9,6 +9,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
+use viola_framework::Dpid;
 
 use openflow::{port, Action, MacAddr, Match, Message, Version};
 use viola_framework::testing::Harness;
@@ -26,15 +27,15 @@ pub struct Net {
     pub l2: Arc<L2Learning>,
     pub topology: Option<Arc<TopologyApp>>,
     /// (dpid, port) → (dpid, port) for switch-to-switch links (both directions).
-    pub links: HashMap<(u64, u32), (u64, u32)>,
+    pub links: HashMap<(Dpid, u32), (Dpid, u32)>,
     /// (dpid, port) → host index.
-    pub host_at: HashMap<(u64, u32), usize>,
+    pub host_at: HashMap<(Dpid, u32), usize>,
     /// Frames each host received.
     pub inbox: Vec<Vec<Vec<u8>>>,
     /// PACKET_INs delivered to the apps, over the net's life.
     pub packet_ins: usize,
     /// Links administratively down (frames sent into them vanish).
-    pub down: Vec<(u64, u32)>,
+    pub down: Vec<(Dpid, u32)>,
 }
 
 pub fn mac(n: usize) -> MacAddr {
@@ -126,7 +127,8 @@ impl Net {
         };
         for i in 0..net.topo.switches.len() {
             let ports: Vec<u32> = (1..=net.topo.port_count(i)).collect();
-            net.h.add_switch(net.topo.switches[i].dpid, version, &ports);
+            net.h
+                .add_switch(Dpid((net.topo.switches[i].dpid).get()), version, &ports);
         }
         // SwitchUp probes are queued: carry them (and their answers) across the links.
         net.run(VecDeque::new());
@@ -134,18 +136,18 @@ impl Net {
         net
     }
 
-    pub fn dpid(&self, switch_index: usize) -> u64 {
-        self.topo.switches[switch_index].dpid
+    pub fn dpid(&self, switch_index: usize) -> Dpid {
+        Dpid((self.topo.switches[switch_index].dpid).get())
     }
 
     /// Where host `n` (1-based) is attached.
-    pub fn host_port(&self, n: usize) -> (u64, u32) {
+    pub fn host_port(&self, n: usize) -> (Dpid, u32) {
         let hst = &self.topo.hosts[n - 1];
-        (self.topo.switches[hst.switch].dpid, hst.port)
+        (Dpid((self.topo.switches[hst.switch].dpid).get()), hst.port)
     }
 
     /// PACKET_OUT outputs of messages a switch got, as (in_port, ports, frame).
-    fn take_outputs(&mut self, dpid: u64) -> Vec<(u32, Vec<u32>, Vec<u8>)> {
+    fn take_outputs(&mut self, dpid: Dpid) -> Vec<(u32, Vec<u32>, Vec<u8>)> {
         self.h
             .take_sent(dpid)
             .iter()
@@ -164,7 +166,7 @@ impl Net {
             .collect()
     }
 
-    fn expand(&self, dpid: u64, in_port: u32, ports: Vec<u32>) -> Vec<u32> {
+    fn expand(&self, dpid: Dpid, in_port: u32, ports: Vec<u32>) -> Vec<u32> {
         let all = || {
             let i = self
                 .topo
@@ -196,10 +198,10 @@ impl Net {
 
     /// Moves frames until the network is quiet. `queue` holds (dpid, in_port, frame)
     /// arrivals. Returns the number of frames processed.
-    pub fn run(&mut self, mut queue: VecDeque<(u64, u32, Vec<u8>)>) -> usize {
+    pub fn run(&mut self, mut queue: VecDeque<(Dpid, u32, Vec<u8>)>) -> usize {
         let mut steps = 0;
         // Messages queued by earlier events (probes at switch-up…).
-        let dpids: Vec<u64> = self.topo.switches.iter().map(|s| s.dpid).collect();
+        let dpids: Vec<Dpid> = self.topo.switches.iter().map(|s| s.dpid).collect();
         for &d in &dpids {
             self.emit(d, &mut queue);
         }
@@ -229,7 +231,7 @@ impl Net {
         steps
     }
 
-    fn emit(&mut self, dpid: u64, queue: &mut VecDeque<(u64, u32, Vec<u8>)>) {
+    fn emit(&mut self, dpid: Dpid, queue: &mut VecDeque<(Dpid, u32, Vec<u8>)>) {
         for (in_port, ports, frame) in self.take_outputs(dpid) {
             for p in self.expand(dpid, in_port, ports) {
                 self.transmit(dpid, p, frame.clone(), queue);
@@ -239,10 +241,10 @@ impl Net {
 
     fn transmit(
         &mut self,
-        dpid: u64,
+        dpid: Dpid,
         p: u32,
         frame: Vec<u8>,
-        queue: &mut VecDeque<(u64, u32, Vec<u8>)>,
+        queue: &mut VecDeque<(Dpid, u32, Vec<u8>)>,
     ) {
         if self.down.contains(&(dpid, p)) {
             return;
@@ -276,7 +278,7 @@ impl Net {
 
     /// Takes the link between two switches down on both ends (as `ip link set down`
     /// would): PORT_STATUS link-down from both switches.
-    pub fn link_down(&mut self, a: (u64, u32)) {
+    pub fn link_down(&mut self, a: (Dpid, u32)) {
         let b = self.links[&a];
         for (d, p) in [a, b] {
             self.down.push((d, p));
@@ -288,7 +290,7 @@ impl Net {
     }
 
     /// Moves host `n` to a new port of switch `switch_index` (a port added for it).
-    pub fn move_host(&mut self, n: usize, switch_index: usize) -> (u64, u32) {
+    pub fn move_host(&mut self, n: usize, switch_index: usize) -> (Dpid, u32) {
         let dpid = self.dpid(switch_index);
         let new_port = 100 + n as u32;
         let old = self.host_port(n);

@@ -129,8 +129,7 @@ impl Registry {
             if !ports.insert((v.dpid, v.port)) {
                 return Err(SnapshotError::Invalid(format!(
                     "access port {}:{} appears twice",
-                    viola_framework::dpid_hex(v.dpid),
-                    v.port
+                    v.dpid, v.port
                 )));
             }
             if let Some(m) = self.ports.get(&(v.dpid, v.port)) {
@@ -141,9 +140,7 @@ impl Registry {
                     .unwrap_or_default();
                 return Err(SnapshotError::Conflict(format!(
                     "access port {}:{} of VM `{}` already belongs to service `{other}`",
-                    viola_framework::dpid_hex(v.dpid),
-                    v.port,
-                    v.name
+                    v.dpid, v.port, v.name
                 )));
             }
         }

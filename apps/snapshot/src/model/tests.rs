@@ -13,7 +13,7 @@ fn vm(n: u8) -> VmSpec {
         name: format!("h{n}"),
         mac: MacAddr([0, 0, 0, 0, 0, n]),
         ip: None,
-        dpid: 1,
+        dpid: Dpid(1),
         port: n as u32,
     }
 }
@@ -236,9 +236,9 @@ fn service_and_total_caps() {
     )
     .unwrap();
     let mut b2 = vm(2);
-    b2.dpid = 2;
+    b2.dpid = Dpid(2);
     let mut b1 = vm(1);
-    b1.dpid = 2;
+    b1.dpid = Dpid(2);
     r.register("b", Policy::Buffer, Limits::default(), false, vec![b1, b2])
         .unwrap();
     for name in ["a", "b"] {
@@ -465,10 +465,10 @@ fn registration_is_validated() {
         bad(&mut r, "x", vec![bcast]),
         Err(SnapshotError::Invalid(_))
     ));
-    assert_eq!(r.member_at(1, 2), Some(Member { service: 1, vm: 1 }));
-    assert_eq!(r.members_at_switch(1).len(), 3);
+    assert_eq!(r.member_at(Dpid(1), 2), Some(Member { service: 1, vm: 1 }));
+    assert_eq!(r.members_at_switch(Dpid(1)).len(), 3);
     r.unregister("svc").unwrap();
-    assert_eq!(r.member_at(1, 2), None);
+    assert_eq!(r.member_at(Dpid(1), 2), None);
     assert!(matches!(
         r.unregister("svc"),
         Err(SnapshotError::UnknownService(_))

@@ -67,11 +67,11 @@ impl App for Recorder {
 
 pub fn routes() -> StaticRoutes {
     StaticRoutes::new()
-        .link(1, 2, 3)
-        .link(2, 1, 2)
-        .flood(1, vec![1, 2, 3, 4])
-        .flood(2, vec![1, 2])
-        .host(mac(4), 1, 4)
+        .link(Dpid(1), Dpid(2), 3)
+        .link(Dpid(2), Dpid(1), 2)
+        .flood(Dpid(1), vec![1, 2, 3, 4])
+        .flood(Dpid(2), vec![1, 2])
+        .host(mac(4), Dpid(1), 4)
 }
 
 pub fn vm(n: u8, dpid: Dpid, port: u32) -> VmSpec {
@@ -90,7 +90,7 @@ pub fn registration(name: &str, policy: Policy, limits: Limits) -> Registration 
         policy,
         limits,
         auto_reinject: false,
-        vms: vec![vm(1, 1, 1), vm(2, 1, 2), vm(3, 2, 1)],
+        vms: vec![vm(1, Dpid(1), 1), vm(2, Dpid(1), 2), vm(3, Dpid(2), 1)],
     }
 }
 
@@ -115,9 +115,9 @@ impl Net {
         });
         let rec = Arc::new(Recorder::default());
         let mut h = Harness::new(vec![app.clone(), rec.clone()]);
-        h.add_switch(1, v, &[1, 2, 3, 4]);
+        h.add_switch(Dpid(1), v, &[1, 2, 3, 4]);
         if both_switches {
-            h.add_switch(2, v, &[1, 2]);
+            h.add_switch(Dpid(2), v, &[1, 2]);
         }
         let ctl = h.controller();
         Net { h, app, rec, ctl }
@@ -139,12 +139,12 @@ impl Net {
             4 => (1, 4),
             _ => panic!("no host h{n}"),
         };
-        self.h.packet_in(dpid, port, Bytes::from(frame))
+        self.h.packet_in(Dpid(dpid), port, Bytes::from(frame))
     }
 
     pub fn clear(&self) {
-        self.h.take_sent(1);
-        self.h.take_sent(2);
+        self.h.take_sent(Dpid(1));
+        self.h.take_sent(Dpid(2));
     }
 
     pub fn packet_outs(&self, dpid: Dpid) -> Vec<PacketOut> {
