@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use crate::cmd;
 
 #[derive(Parser)]
-#[command(name = "viola", version, about = "Viola: a fast, typed OpenFlow controller framework")]
+#[command(
+    name = "viola",
+    version,
+    about = "Viola: a fast, typed OpenFlow controller framework"
+)]
 struct Cli {
     /// More log lines on stderr: -v for info, -vv for debug (RUST_LOG overrides).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -38,6 +42,9 @@ enum Command {
     VmAgent(cmd::vm_agent::Args),
     /// Transaction controller: boot, snapshot, restore a service of VMs.
     Tc(cmd::tc::Args),
+    /// Certificates and the shared token for a deployment.
+    #[command(subcommand)]
+    Certs(cmd::certs::Command),
 }
 
 impl Command {
@@ -73,7 +80,10 @@ fn init_logging(verbose: u8, default_level: &str) {
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.command.default_log_level());
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("viola: cannot start the runtime: {e}");
@@ -91,6 +101,7 @@ pub fn main() -> std::process::ExitCode {
             Command::SnapshotServer(a) => cmd::snapshot_server::run(a).await,
             Command::VmAgent(a) => cmd::vm_agent::run(a).await,
             Command::Tc(a) => cmd::tc::run(a).await,
+            Command::Certs(c) => cmd::certs::run(c),
         }
     });
     match result {

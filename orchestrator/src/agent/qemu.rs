@@ -36,7 +36,10 @@ pub struct VmPaths {
 impl VmPaths {
     pub fn new(run_dir: &Path, vm: &str, generation: u64) -> Self {
         VmPaths {
-            qmp: run_dir.join(format!("{vm}.{generation}.qmp")),
+            // Beside the migration sockets, in the private (0700) directory.
+            qmp: run_dir
+                .join("sockets")
+                .join(format!("{vm}.{generation}.qmp")),
             serial: run_dir.join(format!("{vm}.{generation}.serial.log")),
             stderr: run_dir.join(format!("{vm}.{generation}.stderr.log")),
         }
