@@ -34,11 +34,11 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use viola_lab::isolate::{self, RunDir};
+use viola_lab::{Ovs, OvsDaemons};
 use viola_orchestrator::agent::AgentClient;
 use viola_orchestrator::guest::init::transfer_stream;
 use viola_orchestrator::tc::{self, RealCluster, ServiceFile, SnapshotOptions};
-use viola_lab::isolate::{self, RunDir};
-use viola_lab::{Ovs, OvsDaemons};
 
 /// Bytes of the checked transfer, and the sender's pause per 1000 numbers (~7 KB): about
 /// 20–40 s under TCG, long enough to be cut by the snapshot.
@@ -266,7 +266,8 @@ async fn scenario(
         [&ag_a, &ag_b],
     );
     let svc = ServiceFile::load(&file).expect("service file");
-    let c = RealCluster::new(&svc.controller, Duration::from_secs(30)).expect("cluster");
+    let c = RealCluster::new(&svc.controller, Duration::from_secs(30), test_credentials())
+        .expect("cluster");
 
     // Boot the service; `up` registers it with the snapshot app.
     let t_boot = Instant::now();
@@ -415,7 +416,7 @@ async fn scenario(
 
     // Site a fails: every guest killed, its switches gone.
     let mut killed = 0;
-    for s in AgentClient::new(ag_a.clone())
+    for s in AgentClient::new(ag_a.clone(), test_credentials())
         .status()
         .await
         .expect("agent a status")
@@ -455,7 +456,7 @@ async fn scenario(
         "FIGURE e2e restore at b: copy {} ms, flows {} ms, start {} ms, resume {} ms, total {} ms (original transfer finished before the failure: {orig_done})",
         r.copy_ms, r.flows_ms, r.start_ms, r.resume_ms, r.total_ms
     );
-    let restored = AgentClient::new(ag_b.clone())
+    let restored = AgentClient::new(ag_b.clone(), test_credentials())
         .status()
         .await
         .expect("agent b status");
@@ -521,7 +522,7 @@ async fn scenario(
         left.iter().all(|e| e.contains("vms-a")),
         "stopping at site b: {left:?}"
     );
-    assert!(AgentClient::new(ag_b.clone())
+    assert!(AgentClient::new(ag_b.clone(), test_credentials())
         .status()
         .await
         .expect("agent b status")
