@@ -183,4 +183,15 @@ mod tests {
             .any(|x| x == "tap,id=net0,ifname=tap7,script=no,downscript=no,vnet_hdr=off"));
         assert!(t.iter().any(|x| x == "kvm"));
     }
+
+    #[test]
+    fn append_is_one_argument() {
+        let mut c = cfg(None);
+        c.append = "console=ttyS0 -device evil,x=y -S".into();
+        let p = VmPaths::new(Path::new("/r"), "vm1", 1);
+        let a = command_line(&c, &p, Accel::Tcg, false);
+        let at = a.iter().position(|x| x == "-append").expect("-append");
+        assert_eq!(a.get(at + 1), Some(&c.append));
+        assert_eq!(a.iter().filter(|x| x.as_str() == "-S").count(), 0);
+    }
 }
