@@ -42,6 +42,9 @@ enum Command {
     VmAgent(cmd::vm_agent::Args),
     /// Transaction controller: boot, snapshot, restore a service of VMs.
     Tc(cmd::tc::Args),
+    /// Certificates and the shared token for a deployment.
+    #[command(subcommand)]
+    Certs(cmd::certs::Command),
 }
 
 impl Command {
@@ -98,6 +101,7 @@ pub fn main() -> std::process::ExitCode {
             Command::SnapshotServer(a) => cmd::snapshot_server::run(a).await,
             Command::VmAgent(a) => cmd::vm_agent::run(a).await,
             Command::Tc(a) => cmd::tc::run(a).await,
+            Command::Certs(c) => cmd::certs::run(c),
         }
     });
     match result {

@@ -7,11 +7,36 @@ use std::path::Path;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use viola_orchestrator::auth::{data, Credentials, Ticket};
 use viola_orchestrator::snapshot_server::image::fake_image;
 use viola_orchestrator::snapshot_server::store::StoreConfig;
-use viola_orchestrator::snapshot_server::{serve, SnapshotServerClient, Store};
+use viola_orchestrator::snapshot_server::{serve, Prepared, SnapshotServerClient, Store};
+use viola_orchestrator::wire::{ServeLimits, MAX_COMMIT_LINE};
 
 const LOCAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+fn creds() -> Credentials {
+    Credentials::from_secret("test-token-0123456789").expect("token")
+}
+
+async fn start_with(
+    dir: &Path,
+    config: StoreConfig,
+) -> (
+    SnapshotServerClient,
+    Arc<Store>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let store = Store::open(dir, LOCAL, config).expect("open store");
+    let listener = TcpListener::bind((LOCAL, 0)).await.expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let task = tokio::spawn(serve(
+        listener,
+        store.clone(),
+        ServeLimits::new(MAX_COMMIT_LINE),
+    ));
+    (SnapshotServerClient::new(addr, creds()), store, task)
+}
 
 async fn start(
     dir: &Path,
@@ -20,15 +45,16 @@ async fn start(
     Arc<Store>,
     tokio::task::JoinHandle<std::io::Result<()>>,
 ) {
-    let store = Store::open(dir, LOCAL, StoreConfig::default()).expect("open store");
-    let listener = TcpListener::bind((LOCAL, 0)).await.expect("bind");
-    let addr = listener.local_addr().expect("addr").to_string();
-    let task = tokio::spawn(serve(listener, store.clone()));
-    (SnapshotServerClient::new(addr), store, task)
+    let config = StoreConfig {
+        credentials: creds(),
+        reserve_bytes: 0,
+        ..StoreConfig::default()
+    };
+    start_with(dir, config).await
 }
 
-async fn send(client: &SnapshotServerClient, port: u16, bytes: &[u8]) {
-    let mut s = TcpStream::connect(client.data_addr(port))
+async fn send(client: &SnapshotServerClient, port: &Prepared, bytes: &[u8]) {
+    let mut s = data::connect(&client.data_addr(port.port), &creds(), &port.ticket)
         .await
         .expect("connect data port");
     s.write_all(bytes).await.expect("write");
@@ -50,8 +76,8 @@ async fn prepare_stream_commit_list_manifest() {
     let p1 = c.prepare("s1", "vm1").await.expect("prepare");
     let p2 = c.prepare("s1", "vm2").await.expect("prepare");
     assert_ne!(p1, p2);
-    send(&c, p1, &img1).await;
-    send(&c, p2, &img2).await;
+    send(&c, &p1, &img1).await;
+    send(&c, &p2, &img2).await;
     let m = c
         .commit("s1", serde_json::json!({"epoch": 4}), BTreeMap::new())
         .await
@@ -79,7 +105,7 @@ async fn truncated_stream_is_refused() {
     let (c, _store, _t) = start(dir.path()).await;
     let img = fake_image(&body(100_000, 3));
     let port = c.prepare("s2", "vm1").await.expect("prepare");
-    send(&c, port, &img[..img.len() - 7]).await;
+    send(&c, &port, &img[..img.len() - 7]).await;
     let err = c
         .commit("s2", serde_json::Value::Null, BTreeMap::new())
         .await
@@ -98,7 +124,7 @@ async fn wrong_magic_and_short_streams_are_refused() {
     let mut img = fake_image(b"abc");
     img[1] = b'X';
     let port = c.prepare("s3", "vm1").await.expect("prepare");
-    send(&c, port, &img).await;
+    send(&c, &port, &img).await;
     let err = c
         .commit("s3", serde_json::Value::Null, BTreeMap::new())
         .await
@@ -106,7 +132,7 @@ async fn wrong_magic_and_short_streams_are_refused() {
     assert!(err.to_string().contains("magic"), "{err}");
     c.abort("s3").await.expect("abort");
     let port = c.prepare("s4", "vm1").await.expect("prepare");
-    send(&c, port, b"QEV").await;
+    send(&c, &port, b"QEV").await;
     let err = c
         .commit("s4", serde_json::Value::Null, BTreeMap::new())
         .await
@@ -144,13 +170,15 @@ async fn crash_leaves_nothing_committed_and_restart_clears_pending() {
         let (c, _store, task) = start(dir.path()).await;
         let img = fake_image(&body(1000, 4));
         let p = c.prepare("done", "vm1").await.expect("prepare");
-        send(&c, p, &img).await;
+        send(&c, &p, &img).await;
         c.commit("done", serde_json::Value::Null, BTreeMap::new())
             .await
             .expect("commit");
         // An image half received when the "crash" happens.
         let p = c.prepare("half", "vm1").await.expect("prepare");
-        let mut s = TcpStream::connect(c.data_addr(p)).await.expect("connect");
+        let mut s = data::connect(&c.data_addr(p.port), &creds(), &p.ticket)
+            .await
+            .expect("connect");
         s.write_all(&img[..500]).await.expect("write");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         assert!(dir.path().join("pending/half/vm1.img").exists());
@@ -179,7 +207,7 @@ async fn copy_verifies_and_serve_streams_back() {
     let (b, _sb, _tb) = start(db.path()).await;
     let img = fake_image(&body(2_000_000, 5));
     let p = a.prepare("s6", "vm1").await.expect("prepare");
-    send(&a, p, &img).await;
+    send(&a, &p, &img).await;
     let ma = a
         .commit("s6", serde_json::json!({"k": "v"}), BTreeMap::new())
         .await
@@ -203,7 +231,7 @@ async fn copy_verifies_and_serve_streams_back() {
 
     // The receiving side refuses a commit whose hashes differ from what it was promised.
     let p = b.prepare("s7", "vm1").await.expect("prepare");
-    send(&b, p, &img).await;
+    send(&b, &p, &img).await;
     let mut wrong = BTreeMap::new();
     wrong.insert("vm1".to_string(), "00".repeat(32));
     let err = b
@@ -214,19 +242,28 @@ async fn copy_verifies_and_serve_streams_back() {
     // Copying something that does not exist fails and leaves nothing pending remotely.
     assert!(a.copy("nope", &b.addr, None).await.is_err());
 
-    // serve: the server connects to a listener (a restoring QEMU) and writes the image.
+    // serve: the server connects to a data port (a restoring agent's), authenticates,
+    // presents the ticket and writes the image.
     let l = TcpListener::bind((LOCAL, 0)).await.expect("bind");
     let to = l.local_addr().expect("addr").to_string();
+    let ticket = Ticket::generate().expect("ticket");
+    let expected = ticket.clone();
     let rx = tokio::spawn(async move {
-        let (mut s, _) = l.accept().await.expect("accept");
+        let limit = std::time::Duration::from_secs(10);
+        let (mut s, _) = data::accept(l, &creds(), &expected, limit)
+            .await
+            .expect("accept");
         let mut v = Vec::new();
         s.read_to_end(&mut v).await.expect("read");
         v
     });
-    let n = b.serve("s6", "vm1", &to).await.expect("serve");
+    let n = b
+        .serve("s6", "vm1", &to, &ticket.to_hex())
+        .await
+        .expect("serve");
     assert_eq!(n, img.len() as u64);
     assert_eq!(rx.await.expect("join"), img);
-    assert!(b.serve("s6", "vm9", &to).await.is_err());
+    assert!(b.serve("s6", "vm9", &to, &ticket.to_hex()).await.is_err());
 }
 
 #[tokio::test]
@@ -238,8 +275,100 @@ async fn abort_closes_data_ports() {
     c.abort("s8").await.expect("abort is idempotent");
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     assert!(
-        TcpStream::connect(c.data_addr(p)).await.is_err(),
+        TcpStream::connect(c.data_addr(p.port)).await.is_err(),
         "port still open after abort"
     );
     assert!(!dir.path().join("pending/s8").exists());
+}
+
+#[tokio::test]
+async fn data_port_takes_only_its_ticket_and_only_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (c, _store, _t) = start(dir.path()).await;
+    let p = c.prepare("s9", "vm1").await.expect("prepare");
+    let addr = c.data_addr(p.port);
+    // Wrong ticket, wrong token, no handshake at all: refused, the port stays open.
+    let wrong = Ticket::generate().expect("ticket").to_hex();
+    let e = data::connect(&addr, &creds(), &wrong)
+        .await
+        .expect_err("wrong ticket");
+    assert!(e.to_string().contains("ticket"), "{e}");
+    let other = Credentials::from_secret("another-token-0123456").expect("token");
+    assert!(data::connect(&addr, &other, &p.ticket).await.is_err());
+    let mut raw = TcpStream::connect(&addr).await.expect("connect");
+    raw.write_all(&fake_image(b"sneaky")).await.expect("write");
+    raw.shutdown().await.expect("shutdown");
+    let mut reply = String::new();
+    let _ = raw.read_to_string(&mut reply).await;
+    assert!(reply.contains("authentication required"), "{reply}");
+    // The right ticket: accepted once.
+    let img = fake_image(&body(1000, 9));
+    send(&c, &p, &img).await;
+    assert!(
+        data::connect(&addr, &creds(), &p.ticket).await.is_err(),
+        "second connection accepted"
+    );
+    let m = c
+        .commit("s9", serde_json::Value::Null, BTreeMap::new())
+        .await
+        .expect("commit");
+    assert_eq!(m.images["vm1"].size, img.len() as u64);
+}
+
+#[tokio::test]
+async fn unauthenticated_and_wrong_token_clients_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (c, _store, _t) = start(dir.path()).await;
+    let anonymous = SnapshotServerClient::new(c.addr.clone(), Credentials::Insecure);
+    let e = anonymous.list().await.expect_err("no token");
+    assert!(e.to_string().contains("no proof"), "{e}");
+    let other = Credentials::from_secret("another-token-0123456").expect("token");
+    let e = SnapshotServerClient::new(c.addr.clone(), other)
+        .list()
+        .await
+        .expect_err("wrong token");
+    assert!(e.to_string().contains("another token"), "{e}");
+    assert!(c.list().await.is_ok());
+}
+
+#[tokio::test]
+async fn oversized_images_and_stale_pending_snapshots_are_dropped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = StoreConfig {
+        credentials: creds(),
+        reserve_bytes: 0,
+        max_image_bytes: 10_000,
+        pending_ttl: std::time::Duration::from_millis(300),
+        ..StoreConfig::default()
+    };
+    let (c, _store, _t) = start_with(dir.path(), config).await;
+    let p = c.prepare("big", "vm1").await.expect("prepare");
+    let mut s = data::connect(&c.data_addr(p.port), &creds(), &p.ticket)
+        .await
+        .expect("connect");
+    let _ = s.write_all(&fake_image(&body(50_000, 1))).await;
+    drop(s);
+    let e = c
+        .commit("big", serde_json::Value::Null, BTreeMap::new())
+        .await
+        .expect_err("too large");
+    assert!(e.to_string().contains("cap"), "{e}");
+    c.prepare("stale", "vm1").await.expect("prepare");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let l = c.list().await.expect("list");
+    assert!(!l.pending.contains(&"stale".to_string()), "{:?}", l.pending);
+    assert!(!dir.path().join("pending/stale").exists());
+}
+
+#[tokio::test]
+async fn a_full_disk_refuses_prepare() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = StoreConfig {
+        credentials: creds(),
+        reserve_bytes: u64::MAX,
+        ..StoreConfig::default()
+    };
+    let (c, _store, _t) = start_with(dir.path(), config).await;
+    let e = c.prepare("s", "vm1").await.expect_err("no space");
+    assert!(e.to_string().contains("free"), "{e}");
 }

@@ -1,6 +1,8 @@
 //! One module per subcommand: its arguments and its entry point.
 
 pub mod bench;
+pub mod certs;
+pub mod daemon_auth;
 pub mod demo;
 pub mod flows;
 pub mod lab;

@@ -45,7 +45,8 @@ enum Command {
 
 fn cluster(svc: &ServiceFile) -> anyhow::Result<RealCluster> {
     let t = Duration::from_secs(svc.timeouts.controller_s.max(1) * 6);
-    RealCluster::new(&svc.controller, t).context("creating the HTTP client")
+    let credentials = svc.credentials()?;
+    RealCluster::new(&svc.controller, t, credentials).context("creating the HTTP client")
 }
 
 fn state_dir(svc: &ServiceFile) -> PathBuf {

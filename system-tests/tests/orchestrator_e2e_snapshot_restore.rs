@@ -267,7 +267,8 @@ async fn scenario(
         [&ag_a, &ag_b],
     );
     let svc = ServiceFile::load(&file).expect("service file");
-    let c = RealCluster::new(&svc.controller, Duration::from_secs(30)).expect("cluster");
+    let c = RealCluster::new(&svc.controller, Duration::from_secs(30), test_credentials())
+        .expect("cluster");
 
     // Boot the service; `up` registers it with the snapshot app.
     let t_boot = Instant::now();
@@ -416,7 +417,7 @@ async fn scenario(
 
     // Site a fails: every guest killed, its switches gone.
     let mut killed = 0;
-    for s in AgentClient::new(ag_a.clone())
+    for s in AgentClient::new(ag_a.clone(), test_credentials())
         .status()
         .await
         .expect("agent a status")
@@ -456,7 +457,7 @@ async fn scenario(
         "FIGURE e2e restore at b: copy {} ms, flows {} ms, start {} ms, resume {} ms, total {} ms (original transfer finished before the failure: {orig_done})",
         r.copy_ms, r.flows_ms, r.start_ms, r.resume_ms, r.total_ms
     );
-    let restored = AgentClient::new(ag_b.clone())
+    let restored = AgentClient::new(ag_b.clone(), test_credentials())
         .status()
         .await
         .expect("agent b status");
@@ -522,7 +523,7 @@ async fn scenario(
         left.iter().all(|e| e.contains("vms-a")),
         "stopping at site b: {left:?}"
     );
-    assert!(AgentClient::new(ag_b.clone())
+    assert!(AgentClient::new(ag_b.clone(), test_credentials())
         .status()
         .await
         .expect("agent b status")

@@ -121,7 +121,7 @@ async fn controller_status(ctl: &str) -> Value {
 
 /// Waits until `vm` answers `running` at `agent` (QMP query-status).
 async fn wait_running(agent: &str, vm: &str) {
-    let a = AgentClient::new(agent.to_string());
+    let a = AgentClient::new(agent.to_string(), test_credentials());
     let t0 = Instant::now();
     loop {
         let st = a.status().await.expect("agent status");
@@ -208,7 +208,8 @@ fn fail_snapshot_server_killed_mid_stream_aborts() {
             [&ag, &ag],
             &[("vm1", "vms-a")],
         );
-        let c = RealCluster::new(&svc.controller, Duration::from_secs(20)).expect("cluster");
+        let c = RealCluster::new(&svc.controller, Duration::from_secs(20), test_credentials())
+            .expect("cluster");
         let logs = boot(&c, &svc).await;
 
         let (e, at) = snapshot_killing(&c, &svc, "cut", &ss_dir, "vm1", 8 << 20, &mut ss_a).await;
@@ -235,7 +236,10 @@ fn fail_snapshot_server_killed_mid_stream_aborts() {
         assert!(committed_entries(&ss_dir).is_empty());
         let again = start_server(&ss_dir).await;
         for addr in [again.as_str(), ss_b.addr.as_str()] {
-            let l = SnapshotServerClient::new(addr).list().await.expect("list");
+            let l = SnapshotServerClient::new(addr, test_credentials())
+                .list()
+                .await
+                .expect("list");
             assert!(
                 l.committed.is_empty() && l.pending.is_empty(),
                 "{addr}: {l:?}"
@@ -270,7 +274,7 @@ fn fail_agent_killed_mid_snapshot_aborts_everywhere() {
             [&ag_a.addr, &ag_b],
             &[("vm1", "vms-a"), ("vm2", "vms-a2")],
         );
-        let c = RealCluster::new(&svc.controller, Duration::from_secs(20)).expect("cluster");
+        let c = RealCluster::new(&svc.controller, Duration::from_secs(20), test_credentials()).expect("cluster");
         let logs = boot(&c, &svc).await;
 
         let (e, at) =
@@ -287,7 +291,7 @@ fn fail_agent_killed_mid_snapshot_aborts_everywhere() {
         wait_ticks(&logs[1], t + 2, Duration::from_secs(30)).await;
         let st = controller_status(&ctl.url()).await;
         assert_eq!(st["status"], "aborted", "{st}");
-        let l = SnapshotServerClient::new(ss_a.addr.clone())
+        let l = SnapshotServerClient::new(ss_a.addr.clone(), test_credentials())
             .list()
             .await
             .expect("list");
@@ -329,7 +333,8 @@ fn fail_corrupted_image_is_refused_at_restore() {
                 agent: ag_b.clone(),
                 site: "b".into(),
             });
-        let c = RealCluster::new(&svc.controller, Duration::from_secs(20)).expect("cluster");
+        let c = RealCluster::new(&svc.controller, Duration::from_secs(20), test_credentials())
+            .expect("cluster");
         boot(&c, &svc).await;
         let rec = tc::snapshot(
             &c,
@@ -370,7 +375,7 @@ fn fail_corrupted_image_is_refused_at_restore() {
         assert!(msg.contains("does not match its manifest"), "{msg}");
         assert!(!msg.contains('\n'), "not one line: {msg}");
         assert!(
-            AgentClient::new(ag.clone())
+            AgentClient::new(ag.clone(), test_credentials())
                 .status()
                 .await
                 .expect("status")
@@ -396,7 +401,7 @@ fn fail_corrupted_image_is_refused_at_restore() {
         );
         assert!(msg.contains("sha256"), "{msg}");
         assert!(!msg.contains('\n'), "not one line: {msg}");
-        let l = SnapshotServerClient::new(ss_b.addr.clone())
+        let l = SnapshotServerClient::new(ss_b.addr.clone(), test_credentials())
             .list()
             .await
             .expect("list b");

@@ -118,12 +118,13 @@ async fn snapshot_and_restore(
         Duration::from_secs(60),
     )
     .await;
-    let port = server.prepare(id, "vm1").await.expect("prepare");
+    let prepared = server.prepare(id, "vm1").await.expect("prepare");
     let (tx, mut rx) = mpsc::unbounded_channel();
     let a = agent.clone();
-    let target = server.data_addr(port);
+    let target = server.data_addr(prepared.port);
     let t0 = Instant::now();
-    let snap = tokio::spawn(async move { a.snapshot("vm1", &target, mode, tx).await });
+    let snap =
+        tokio::spawn(async move { a.snapshot("vm1", &target, &prepared.ticket, mode, tx).await });
     let paused = tokio::time::timeout(Duration::from_secs(120), rx.recv())
         .await
         .expect("no VM_PAUSED within 120 s")
@@ -233,7 +234,7 @@ async fn snapshot_and_restore(
     // A paused guest has no live snapshot point: refused at once, not a hang.
     let (tx, _rx) = mpsc::unbounded_channel();
     let err = agent
-        .snapshot(&rname, "127.0.0.1:9", SnapshotMode::Precopy, tx)
+        .snapshot(&rname, "127.0.0.1:9", "", SnapshotMode::Precopy, tx)
         .await
         .expect_err("snapshot of a paused VM");
     assert!(err.to_string().contains("not running"), "{err}");
@@ -308,7 +309,11 @@ async fn boots_snapshots_and_restores_a_real_guest() {
     let data = tempfile::tempdir().expect("tempdir");
     // The snapshot server on a runtime of its own, as a separate process would be: its
     // hashing of incoming images must not delay the agent's `unpause`.
-    let store = Store::open(data.path(), LOCAL, StoreConfig::default()).expect("store");
+    let store_config = StoreConfig {
+        credentials: test_credentials(),
+        ..StoreConfig::default()
+    };
+    let store = Store::open(data.path(), LOCAL, store_config).expect("store");
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -319,16 +324,30 @@ async fn boots_snapshots_and_restores_a_real_guest() {
         rt.block_on(async move {
             let l = TcpListener::bind((LOCAL, 0)).await.expect("bind");
             let _ = addr_tx.send(l.local_addr().expect("addr").to_string());
-            let _ = snapshot_server::serve(l, store).await;
+            let limits = viola_orchestrator::wire::ServeLimits::new(
+                viola_orchestrator::wire::MAX_COMMIT_LINE,
+            );
+            let _ = snapshot_server::serve(l, store, limits).await;
         });
     });
-    let server = SnapshotServerClient::new(addr_rx.recv().expect("server address"));
+    let server =
+        SnapshotServerClient::new(addr_rx.recv().expect("server address"), test_credentials());
 
     let run = tempfile::tempdir().expect("tempdir");
-    let agent_state = Agent::new(AgentConfig::new(run.path())).expect("agent");
+    let mut cfg = AgentConfig::new(run.path());
+    cfg.credentials = test_credentials();
+    cfg.policy = test_policy();
+    let agent_state = Agent::new(cfg).expect("agent");
     let l = TcpListener::bind((LOCAL, 0)).await.expect("bind");
-    let agent = AgentClient::new(l.local_addr().expect("addr").to_string());
-    tokio::spawn(agent::serve(l, agent_state.clone()));
+    let agent = AgentClient::new(
+        l.local_addr().expect("addr").to_string(),
+        test_credentials(),
+    );
+    tokio::spawn(agent::serve(
+        l,
+        agent_state.clone(),
+        viola_orchestrator::wire::ServeLimits::new(viola_orchestrator::wire::MAX_CONTROL_LINE),
+    ));
 
     let port = free_port();
     let sink = start_sink().await;
@@ -386,17 +405,22 @@ async fn boots_snapshots_and_restores_a_real_guest() {
         let mut s = tokio::net::TcpStream::connect(&agent.addr)
             .await
             .expect("connect");
-        let req = serde_json::json!({"op": "snapshot", "vm": "vm1", "target": server.data_addr(p), "mode": "background"});
-        s.write_all(format!("{req}\n").as_bytes())
+        let (r, mut w) = s.split();
+        let mut rd = tokio::io::BufReader::new(r);
+        viola_orchestrator::auth::handshake::connect(&mut rd, &mut w, &test_credentials())
+            .await
+            .expect("authenticate");
+        let req = serde_json::json!({"op": "snapshot", "vm": "vm1", "target": server.data_addr(p.port), "ticket": p.ticket, "mode": "background"});
+        w.write_all(format!("{req}\n").as_bytes())
             .await
             .expect("send");
         let mut first = String::new();
-        let mut rd = tokio::io::BufReader::new(&mut s);
         tokio::time::timeout(Duration::from_secs(120), rd.read_line(&mut first))
             .await
             .expect("no event")
             .expect("read");
         assert!(first.contains("vm_paused"), "{first}");
+        drop(rd);
         drop(s);
         let t0 = Instant::now();
         loop {
@@ -423,4 +447,17 @@ async fn boots_snapshots_and_restores_a_real_guest() {
     agent.stop("vm1").await.expect("stop");
     assert!(agent.status().await.expect("status").is_empty());
     agent_state.stop_all().await;
+}
+
+/// The token every system-test daemon and client shares.
+fn test_credentials() -> viola_orchestrator::auth::Credentials {
+    viola_orchestrator::auth::Credentials::from_secret("viola-system-test-token-0123456789")
+        .expect("token")
+}
+
+/// Agents accept kernels and initramfs images from the guest build cache only.
+fn test_policy() -> viola_orchestrator::agent::RequestPolicy {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("viola-guest");
+    std::fs::create_dir_all(&dir).expect("guest cache dir");
+    viola_orchestrator::agent::RequestPolicy::new(&[dir], 4096).expect("image policy")
 }

@@ -114,18 +114,33 @@ async fn serve_controller(l: TcpListener, ctl: Arc<FakeController>) {
 }
 
 async fn start_server(dir: &Path) -> String {
-    let store = Store::open(dir, LOCAL, StoreConfig::default()).expect("store");
+    let config = StoreConfig {
+        credentials: test_credentials(),
+        ..StoreConfig::default()
+    };
+    let store = Store::open(dir, LOCAL, config).expect("store");
     let l = TcpListener::bind((LOCAL, 0)).await.expect("bind");
     let addr = l.local_addr().expect("addr").to_string();
-    tokio::spawn(snapshot_server::serve(l, store));
+    tokio::spawn(snapshot_server::serve(
+        l,
+        store,
+        viola_orchestrator::wire::ServeLimits::new(viola_orchestrator::wire::MAX_COMMIT_LINE),
+    ));
     addr
 }
 
 async fn start_agent(dir: &Path) -> (String, Arc<Agent>) {
-    let a = Agent::new(AgentConfig::new(dir)).expect("agent");
+    let mut cfg = AgentConfig::new(dir);
+    cfg.credentials = test_credentials();
+    cfg.policy = test_policy();
+    let a = Agent::new(cfg).expect("agent");
     let l = TcpListener::bind((LOCAL, 0)).await.expect("bind");
     let addr = l.local_addr().expect("addr").to_string();
-    tokio::spawn(agent::serve(l, a.clone()));
+    tokio::spawn(agent::serve(
+        l,
+        a.clone(),
+        viola_orchestrator::wire::ServeLimits::new(viola_orchestrator::wire::MAX_CONTROL_LINE),
+    ));
     (addr, a)
 }
 
@@ -219,7 +234,8 @@ port = 1
     )
     .expect("write service file");
     let svc = ServiceFile::load(&file).expect("service file");
-    let c = RealCluster::new(&svc.controller, Duration::from_secs(10)).expect("cluster");
+    let c = RealCluster::new(&svc.controller, Duration::from_secs(10), test_credentials())
+        .expect("cluster");
 
     let up = tc::ops::up(&c, &svc).await.expect("up");
     assert!(ctl
@@ -252,7 +268,7 @@ port = 1
     assert!(ctl
         .paths()
         .contains(&"POST /api/v1/snapshot/demo/abort".to_string()));
-    let a = AgentClient::new(ag_a.clone());
+    let a = AgentClient::new(ag_a.clone(), test_credentials());
     let t0 = Instant::now();
     loop {
         let st = a.status().await.expect("status");
@@ -267,7 +283,7 @@ port = 1
     }
     let before = ticks(&serial).last().copied().unwrap_or(0);
     wait_ticks(&serial, before + 2).await;
-    let listing = SnapshotServerClient::new(ss_a.clone())
+    let listing = SnapshotServerClient::new(ss_a.clone(), test_credentials())
         .list()
         .await
         .expect("list");
@@ -325,7 +341,7 @@ port = 1
     let (_, _, body) = flows.expect("flow state restored");
     assert_eq!(body["map"]["0000000000000001"], "0000000000000002");
     assert_eq!(body["document"]["format"], "viola.flow-state/1");
-    let b = AgentClient::new(ag_b.clone());
+    let b = AgentClient::new(ag_b.clone(), test_credentials());
     let st = b.status().await.expect("status b");
     let restored = st.iter().find(|s| s.vm == "vm1").expect("vm1 at b");
     assert_eq!(restored.status, "running");
@@ -341,7 +357,7 @@ port = 1
         "tc restore at b: copy {} ms, start {} ms, resume {} ms, total {} ms",
         r.copy_ms, r.start_ms, r.resume_ms, r.total_ms
     );
-    assert!(SnapshotServerClient::new(ss_b)
+    assert!(SnapshotServerClient::new(ss_b, test_credentials())
         .manifest("good")
         .await
         .is_ok());
@@ -351,4 +367,17 @@ port = 1
     assert!(b.status().await.expect("status").is_empty());
     agent_a.stop_all().await;
     agent_b.stop_all().await;
+}
+
+/// The token every system-test daemon and client shares.
+fn test_credentials() -> viola_orchestrator::auth::Credentials {
+    viola_orchestrator::auth::Credentials::from_secret("viola-system-test-token-0123456789")
+        .expect("token")
+}
+
+/// Agents accept kernels and initramfs images from the guest build cache only.
+fn test_policy() -> viola_orchestrator::agent::RequestPolicy {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("viola-guest");
+    std::fs::create_dir_all(&dir).expect("guest cache dir");
+    viola_orchestrator::agent::RequestPolicy::new(&[dir], 4096).expect("image policy")
 }

@@ -3,6 +3,7 @@
 use super::protocol::{
     AgentEvent, Request, RestoreFrom, SnapshotMode, SnapshotReport, VmConfig, VmStatus,
 };
+use crate::auth::Credentials;
 use crate::wire::{self, WireError};
 use serde_json::Value;
 use std::time::Duration;
@@ -12,20 +13,28 @@ use tokio::sync::mpsc;
 #[derive(Debug, Clone)]
 pub struct AgentClient {
     pub addr: String,
+    pub credentials: Credentials,
     /// Timeout of short requests (start, restore and snapshot have their own limits).
     pub timeout: Duration,
 }
 
 impl AgentClient {
-    pub fn new(addr: impl Into<String>) -> Self {
+    pub fn new(addr: impl Into<String>, credentials: Credentials) -> Self {
         AgentClient {
             addr: addr.into(),
+            credentials,
             timeout: Duration::from_secs(120),
         }
     }
 
     pub async fn start(&self, cfg: VmConfig) -> Result<VmStatus, WireError> {
-        wire::call(&self.addr, &Request::Start(cfg), self.timeout).await
+        wire::call(
+            &self.addr,
+            &self.credentials,
+            &Request::Start(cfg),
+            self.timeout,
+        )
+        .await
     }
 
     /// Runs a snapshot; events (VM paused, migration completed) arrive on `events` while
@@ -34,6 +43,7 @@ impl AgentClient {
         &self,
         vm: &str,
         target: &str,
+        ticket: &str,
         mode: SnapshotMode,
         events: mpsc::UnboundedSender<AgentEvent>,
     ) -> Result<SnapshotReport, WireError> {
@@ -51,9 +61,10 @@ impl AgentClient {
         let req = Request::Snapshot {
             vm: vm.into(),
             target: target.into(),
+            ticket: ticket.into(),
             mode,
         };
-        let r = wire::call_with_events(&self.addr, &req, Some(tx)).await;
+        let r = wire::call_with_events(&self.addr, &self.credentials, &req, Some(tx)).await;
         let _ = forward.await;
         Ok(serde_json::from_value(r?)?)
     }
@@ -61,6 +72,7 @@ impl AgentClient {
     pub async fn unpause(&self, vm: &str) -> Result<(), WireError> {
         let _: Value = wire::call(
             &self.addr,
+            &self.credentials,
             &Request::Unpause { vm: vm.into() },
             self.timeout,
         )
@@ -75,6 +87,7 @@ impl AgentClient {
     ) -> Result<VmStatus, WireError> {
         wire::call(
             &self.addr,
+            &self.credentials,
             &Request::Restore { config, from },
             Duration::from_secs(900),
         )
@@ -82,16 +95,33 @@ impl AgentClient {
     }
 
     pub async fn cont(&self, vm: &str) -> Result<VmStatus, WireError> {
-        wire::call(&self.addr, &Request::Cont { vm: vm.into() }, self.timeout).await
+        wire::call(
+            &self.addr,
+            &self.credentials,
+            &Request::Cont { vm: vm.into() },
+            self.timeout,
+        )
+        .await
     }
 
     pub async fn stop(&self, vm: &str) -> Result<(), WireError> {
-        let _: Value =
-            wire::call(&self.addr, &Request::Stop { vm: vm.into() }, self.timeout).await?;
+        let _: Value = wire::call(
+            &self.addr,
+            &self.credentials,
+            &Request::Stop { vm: vm.into() },
+            self.timeout,
+        )
+        .await?;
         Ok(())
     }
 
     pub async fn status(&self) -> Result<Vec<VmStatus>, WireError> {
-        wire::call(&self.addr, &Request::Status, self.timeout).await
+        wire::call(
+            &self.addr,
+            &self.credentials,
+            &Request::Status,
+            self.timeout,
+        )
+        .await
     }
 }

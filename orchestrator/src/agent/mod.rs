@@ -18,10 +18,13 @@ pub mod hold;
 pub mod protocol;
 pub mod qemu;
 pub mod qmp;
+pub mod relay;
 pub mod server;
+pub mod validate;
 pub mod vm;
 
 pub use client::AgentClient;
 pub use protocol::{AgentEvent, RestoreFrom, SnapshotMode, SnapshotReport, VmConfig, VmStatus};
 pub use server::serve;
+pub use validate::{RequestError, RequestPolicy};
 pub use vm::{Agent, AgentConfig, AgentError};

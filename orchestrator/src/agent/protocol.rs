@@ -53,13 +53,18 @@ pub struct RestoreFrom {
 pub enum Request {
     /// Boot a VM; result: [`VmStatus`].
     Start(VmConfig),
-    /// Migrate the VM's state to `target` (a snapshot server data address `HOST:PORT`).
+    /// Migrate the VM's state to `target` (a snapshot server data address `HOST:PORT`),
+    /// presenting `ticket` there; the agent relays QEMU's stream (QEMU writes to a unix
+    /// socket in the agent's private run directory).
     /// Sends the event `{"type": "vm_paused", …}` when QEMU stops the guest, then
     /// `{"type": "migration_completed"}`; the final result ([`SnapshotReport`]) comes after
     /// `unpause` (pre-copy) or once the stream is complete (background).
     Snapshot {
         vm: String,
         target: String,
+        /// The data port's one-time ticket (from the snapshot server's `prepare`).
+        #[serde(default)]
+        ticket: String,
         #[serde(default)]
         mode: SnapshotMode,
     },

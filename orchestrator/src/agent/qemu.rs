@@ -36,7 +36,10 @@ pub struct VmPaths {
 impl VmPaths {
     pub fn new(run_dir: &Path, vm: &str, generation: u64) -> Self {
         VmPaths {
-            qmp: run_dir.join(format!("{vm}.{generation}.qmp")),
+            // Beside the migration sockets, in the private (0700) directory.
+            qmp: run_dir
+                .join("sockets")
+                .join(format!("{vm}.{generation}.qmp")),
             serial: run_dir.join(format!("{vm}.{generation}.serial.log")),
             stderr: run_dir.join(format!("{vm}.{generation}.stderr.log")),
         }
@@ -179,5 +182,16 @@ mod tests {
             .iter()
             .any(|x| x == "tap,id=net0,ifname=tap7,script=no,downscript=no,vnet_hdr=off"));
         assert!(t.iter().any(|x| x == "kvm"));
+    }
+
+    #[test]
+    fn append_is_one_argument() {
+        let mut c = cfg(None);
+        c.append = "console=ttyS0 -device evil,x=y -S".into();
+        let p = VmPaths::new(Path::new("/r"), "vm1", 1);
+        let a = command_line(&c, &p, Accel::Tcg, false);
+        let at = a.iter().position(|x| x == "-append").expect("-append");
+        assert_eq!(a.get(at + 1), Some(&c.append));
+        assert_eq!(a.iter().filter(|x| x.as_str() == "-S").count(), 0);
     }
 }

@@ -3,40 +3,47 @@
 
 use super::protocol::{AgentEvent, Request};
 use super::vm::{Agent, AgentError};
-use crate::wire::{self, Frame, WireError};
+use crate::wire::{self, Conn, Frame, ServeLimits, WireError};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use tokio::io::{AsyncReadExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
-/// Serves the control protocol on `listener`.
-pub async fn serve(listener: TcpListener, agent: Arc<Agent>) -> std::io::Result<()> {
-    wire::serve_connections(listener, "agent", agent, connection).await
+/// Serves the control protocol on `listener`, authenticating every connection with the
+/// agent's credentials.
+pub async fn serve(
+    listener: TcpListener,
+    agent: Arc<Agent>,
+    limits: ServeLimits,
+) -> std::io::Result<()> {
+    let creds = agent.credentials().clone();
+    wire::serve_connections(listener, "agent", agent, creds, limits, connection).await
 }
 
-async fn connection(stream: TcpStream, agent: Arc<Agent>) -> Result<(), WireError> {
-    stream.set_nodelay(true)?;
-    let (rd, mut wr) = stream.into_split();
-    let mut rd = BufReader::new(rd);
+async fn connection(mut conn: Conn, agent: Arc<Agent>) -> Result<(), WireError> {
     loop {
-        let req: Value = match wire::read_json(&mut rd).await? {
-            Some(v) => v,
+        let req: Request = match conn.next_request().await? {
             None => return Ok(()),
-        };
-        let req = match serde_json::from_value::<Request>(req) {
-            Ok(r) => r,
-            Err(e) => {
-                wire::write_json(&mut wr, &Frame::err(format!("bad request: {e}"))).await?;
+            Some(Ok(r)) => r,
+            Some(Err(why)) => {
+                conn.send(&Frame::err(why)).await?;
                 continue;
             }
         };
+        let Conn { rd, wr, .. } = &mut conn;
         let frame = match req {
-            Request::Snapshot { vm, target, mode } => {
+            Request::Snapshot {
+                vm,
+                target,
+                ticket,
+                mode,
+            } => {
                 let (tx, mut rx) = mpsc::unbounded_channel::<AgentEvent>();
                 let a = agent.clone();
                 let name = vm.clone();
-                let task = tokio::spawn(async move { a.snapshot(&vm, &target, mode, tx).await });
+                let task =
+                    tokio::spawn(async move { a.snapshot(&vm, &target, &ticket, mode, tx).await });
                 // Forward events; if the caller goes away, do not keep its guest paused.
                 let mut probe = [0u8; 1];
                 let mut caller_gone = false;
@@ -44,7 +51,7 @@ async fn connection(stream: TcpStream, agent: Arc<Agent>) -> Result<(), WireErro
                     tokio::select! {
                         ev = rx.recv() => match ev {
                             Some(ev) => {
-                                if wire::write_json(&mut wr, &Frame::event(serde_json::to_value(&ev)?)).await.is_err() {
+                                if wire::write_json(wr, &Frame::event(serde_json::to_value(&ev)?)).await.is_err() {
                                     caller_gone = true;
                                 }
                             }
@@ -82,7 +89,7 @@ async fn connection(stream: TcpStream, agent: Arc<Agent>) -> Result<(), WireErro
                 Err(e) => Frame::err(e),
             },
         };
-        wire::write_json(&mut wr, &frame).await?;
+        conn.send(&frame).await?;
     }
 }
 

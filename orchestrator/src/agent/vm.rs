@@ -5,6 +5,9 @@ use super::hold::{now_us, EgressHold};
 use super::protocol::{AgentEvent, RestoreFrom, SnapshotMode, SnapshotReport, VmConfig, VmStatus};
 use super::qemu::{command_line, detect_accel, qemu_binary, Accel, VmPaths};
 use super::qmp::{Qmp, QmpError, QmpEvent};
+use super::relay;
+use super::validate::{RequestError, RequestPolicy};
+use crate::auth::{AuthError, Credentials};
 use crate::snapshot_server::SnapshotServerClient;
 use crate::wire::WireError;
 use qapi::qmp::MigrationCapability;
@@ -50,6 +53,10 @@ pub enum AgentError {
     Busy(String),
     #[error("snapshot server: {0}")]
     Server(#[from] WireError),
+    #[error("refused: {0}")]
+    Refused(#[from] RequestError),
+    #[error("data connection: {0}")]
+    Data(#[from] AuthError),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -72,6 +79,11 @@ pub struct AgentConfig {
     /// `unpause` (a QEMU `filter-buffer`, see [`super::hold`]). Off, the guest's packets
     /// flow again as soon as QEMU resumes it, before the epoch is advanced.
     pub hold_egress: bool,
+    /// What this agent proves itself with, to its clients, to snapshot servers and on
+    /// data connections.
+    pub credentials: Credentials,
+    /// Where kernels and initramfs images may come from, and the memory cap.
+    pub policy: RequestPolicy,
 }
 
 impl AgentConfig {
@@ -83,6 +95,11 @@ impl AgentConfig {
             hold_timeout: Duration::from_secs(120),
             migration_timeout: Duration::from_secs(600),
             hold_egress: true,
+            credentials: Credentials::Insecure,
+            policy: RequestPolicy {
+                image_dirs: Vec::new(),
+                max_memory_mb: 4096,
+            },
         }
     }
 }
@@ -127,12 +144,26 @@ fn ms(d: Duration) -> u64 {
 impl Agent {
     pub fn new(config: AgentConfig) -> Result<Arc<Self>, AgentError> {
         std::fs::create_dir_all(&config.run_dir)?;
+        create_private_dir(&config.run_dir.join(SOCKET_DIR))?;
         Ok(Arc::new(Agent {
             config,
             vms: Mutex::new(HashMap::new()),
             accel: tokio::sync::OnceCell::new(),
             generation: AtomicU64::new(1),
         }))
+    }
+
+    /// What the agent authenticates with.
+    pub fn credentials(&self) -> &Credentials {
+        &self.config.credentials
+    }
+
+    fn socket_path(&self, vm: &str, what: &str) -> PathBuf {
+        let n = self.generation.fetch_add(1, Ordering::Relaxed);
+        self.config
+            .run_dir
+            .join(SOCKET_DIR)
+            .join(format!("{vm}.{n}.{what}.sock"))
     }
 
     async fn vm(&self, name: &str) -> Result<Arc<Vm>, AgentError> {
@@ -161,9 +192,8 @@ impl Agent {
     }
 
     async fn spawn(&self, cfg: VmConfig, incoming: bool) -> Result<Arc<Vm>, AgentError> {
-        if !crate::snapshot_server::protocol::valid_name(&cfg.vm) {
-            return Err(AgentError::BadName(cfg.vm.clone()));
-        }
+        // Nothing runs (not even the accelerator probe) before the request is checked.
+        let cfg = self.config.policy.check(&cfg)?;
         if self.vms.lock().await.contains_key(&cfg.vm) {
             return Err(AgentError::Exists(cfg.vm.clone()));
         }
@@ -229,10 +259,13 @@ impl Agent {
         &self,
         name: &str,
         target: &str,
+        ticket: &str,
         mode: SnapshotMode,
         events: mpsc::UnboundedSender<AgentEvent>,
     ) -> Result<SnapshotReport, AgentError> {
-        let result = self.snapshot_inner(name, target, mode, events).await;
+        let result = self
+            .snapshot_inner(name, target, ticket, mode, events)
+            .await;
         // Whatever happened, the guest's packets must not stay held (unless the hold is
         // another snapshot's, still running).
         let own = !matches!(result, Err(AgentError::Busy(_)));
@@ -266,6 +299,7 @@ impl Agent {
         &self,
         name: &str,
         target: &str,
+        ticket: &str,
         mode: SnapshotMode,
         events: mpsc::UnboundedSender<AgentEvent>,
     ) -> Result<SnapshotReport, AgentError> {
@@ -297,6 +331,15 @@ impl Agent {
                 "pre-copy under TCG: QEMU 7.2 may write an inconsistent image; prefer background mode"
             );
         }
+        // The target authenticates (and takes the ticket) before QEMU is asked anything.
+        let (uri, relay) = relay::outgoing(
+            target,
+            ticket,
+            &self.config.credentials,
+            self.socket_path(name, "migrate"),
+            Duration::from_secs(30),
+        )
+        .await?;
         // Background mode: hold the guest's egress from just before the cut.
         let hold_egress = mode == SnapshotMode::Background && self.config.hold_egress;
         if hold_egress {
@@ -304,7 +347,7 @@ impl Agent {
             *vm.egress.lock().await = Some(h);
         }
         let t0 = Instant::now();
-        vm.qmp.migrate(&format!("tcp:{target}")).await?;
+        vm.qmp.migrate(&uri).await?;
         let deadline = tokio::time::Instant::now() + self.config.migration_timeout;
 
         // Until STOP: the snapshot point.
@@ -393,6 +436,8 @@ impl Agent {
         if !completed {
             return Err(AgentError::Timeout(format!("snapshot of {name}")));
         }
+        // QEMU has written everything to the relay: wait until it reached the server.
+        relay.finish(Duration::from_secs(60)).await?;
         if mode == SnapshotMode::Precopy {
             wait_status(
                 &vm.qmp,
@@ -461,15 +506,25 @@ impl Agent {
         let name = config.vm.clone();
         let vm = self.spawn(config, true).await?;
         let result = async {
-            let port = {
-                let l = std::net::TcpListener::bind((self.config.advertise_ip.as_str(), 0))?;
-                l.local_addr()?.port()
-            };
-            let listen = format!("{}:{port}", self.config.advertise_ip);
-            vm.qmp.migrate_incoming(&format!("tcp:{listen}")).await?;
-            let server = SnapshotServerClient::new(from.server.clone());
+            let socket = self.socket_path(&name, "incoming");
+            let _ = std::fs::remove_file(&socket);
+            vm.qmp
+                .migrate_incoming(&format!("unix:{}", socket.display()))
+                .await?;
+            let (listen, ticket, relay) = relay::incoming(
+                &self.config.advertise_ip,
+                &self.config.credentials,
+                socket,
+                self.config.migration_timeout,
+            )
+            .await?;
+            let server =
+                SnapshotServerClient::new(from.server.clone(), self.config.credentials.clone());
             let image = from.image.clone().unwrap_or_else(|| name.clone());
-            server.serve(&from.snapshot_id, &image, &listen).await?;
+            server
+                .serve(&from.snapshot_id, &image, &listen, &ticket.to_hex())
+                .await?;
+            relay.finish(Duration::from_secs(60)).await?;
             let deadline = Instant::now() + self.config.migration_timeout;
             loop {
                 let info = vm.qmp.query_migrate().await?;
@@ -643,4 +698,17 @@ async fn wait_status(qmp: &Qmp, want: &[&str], limit: Duration) -> Result<String
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Subdirectory of the run directory holding the migration sockets (mode 0700).
+const SOCKET_DIR: &str = "sockets";
+
+/// Creates `dir` readable by this user only (and makes it so if it exists).
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
 }

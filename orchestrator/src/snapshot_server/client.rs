@@ -1,6 +1,7 @@
 //! Client of the snapshot server's control protocol.
 
-use super::protocol::{Listing, Manifest, Request};
+use super::protocol::{Listing, Manifest, Prepared, Request};
+use crate::auth::Credentials;
 use crate::wire::{self, WireError};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -10,13 +11,9 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct SnapshotServerClient {
     pub addr: String,
+    pub credentials: Credentials,
     /// Per-request timeout (commit and copy wait for streams: give them room).
     pub timeout: Duration,
-}
-
-#[derive(serde::Deserialize)]
-struct PortReply {
-    port: u16,
 }
 
 #[derive(serde::Deserialize)]
@@ -25,9 +22,10 @@ struct BytesReply {
 }
 
 impl SnapshotServerClient {
-    pub fn new(addr: impl Into<String>) -> Self {
+    pub fn new(addr: impl Into<String>, credentials: Credentials) -> Self {
         SnapshotServerClient {
             addr: addr.into(),
+            credentials,
             timeout: Duration::from_secs(300),
         }
     }
@@ -42,13 +40,13 @@ impl SnapshotServerClient {
         format!("{}:{port}", self.host())
     }
 
-    pub async fn prepare(&self, snapshot_id: &str, vm: &str) -> Result<u16, WireError> {
+    /// Opens a data port for one image: its port and one-time ticket.
+    pub async fn prepare(&self, snapshot_id: &str, vm: &str) -> Result<Prepared, WireError> {
         let req = Request::Prepare {
             snapshot_id: snapshot_id.into(),
             vm: vm.into(),
         };
-        let r: PortReply = wire::call(&self.addr, &req, self.timeout).await?;
-        Ok(r.port)
+        wire::call(&self.addr, &self.credentials, &req, self.timeout).await
     }
 
     pub async fn commit(
@@ -62,14 +60,14 @@ impl SnapshotServerClient {
             meta,
             expect,
         };
-        wire::call(&self.addr, &req, self.timeout).await
+        wire::call(&self.addr, &self.credentials, &req, self.timeout).await
     }
 
     pub async fn abort(&self, snapshot_id: &str) -> Result<(), WireError> {
         let req = Request::Abort {
             snapshot_id: snapshot_id.into(),
         };
-        let _: Value = wire::call(&self.addr, &req, self.timeout).await?;
+        let _: Value = wire::call(&self.addr, &self.credentials, &req, self.timeout).await?;
         Ok(())
     }
 
@@ -86,16 +84,24 @@ impl SnapshotServerClient {
             to: to.into(),
             as_id: as_id.map(str::to_string),
         };
-        wire::call(&self.addr, &req, self.timeout).await
+        wire::call(&self.addr, &self.credentials, &req, self.timeout).await
     }
 
-    pub async fn serve(&self, snapshot_id: &str, vm: &str, to: &str) -> Result<u64, WireError> {
+    /// Has the server stream image `vm` to the data port `to`, presenting `ticket`.
+    pub async fn serve(
+        &self,
+        snapshot_id: &str,
+        vm: &str,
+        to: &str,
+        ticket: &str,
+    ) -> Result<u64, WireError> {
         let req = Request::Serve {
             snapshot_id: snapshot_id.into(),
             vm: vm.into(),
             to: to.into(),
+            ticket: ticket.into(),
         };
-        let r: BytesReply = wire::call(&self.addr, &req, self.timeout).await?;
+        let r: BytesReply = wire::call(&self.addr, &self.credentials, &req, self.timeout).await?;
         Ok(r.bytes)
     }
 
@@ -103,11 +109,11 @@ impl SnapshotServerClient {
         let req = Request::Manifest {
             snapshot_id: snapshot_id.into(),
         };
-        wire::call(&self.addr, &req, self.timeout).await
+        wire::call(&self.addr, &self.credentials, &req, self.timeout).await
     }
 
     pub async fn list(&self) -> Result<Listing, WireError> {
-        wire::call(&self.addr, &Request::List, self.timeout).await
+        wire::call(&self.addr, &self.credentials, &Request::List, self.timeout).await
     }
 }
 

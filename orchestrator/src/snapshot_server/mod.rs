@@ -8,12 +8,13 @@
 //! crash can never leave something that looks committed.
 
 pub mod client;
+pub mod disk_space;
 pub mod image;
 pub mod protocol;
 pub mod server;
 pub mod store;
 
 pub use client::SnapshotServerClient;
-pub use protocol::{ImageInfo, Manifest, Request};
+pub use protocol::{ImageInfo, Manifest, Prepared, Request};
 pub use server::serve;
 pub use store::{Store, StoreError};

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
-    /// Open a data port for one image; result `{"port": P}`. Connect and send the raw
-    /// QEMU migration stream (`migrate tcp:HOST:P`), then close.
+    /// Open a data port for one image; result `{"port": P, "ticket": T}`. Connect,
+    /// authenticate, present the ticket (see [`crate::auth::data`]), then send the raw
+    /// QEMU migration stream and close. The port takes that one stream only.
     Prepare { snapshot_id: String, vm: String },
     /// Wait for every image of the snapshot to be received, check them (and, if `expect`
     /// is not empty, that exactly these images with these SHA-256 digests are present),
@@ -31,12 +32,14 @@ pub enum Request {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         as_id: Option<String>,
     },
-    /// Connect to `to` (a restoring QEMU's `migrate-incoming tcp:` listener) and write the
-    /// image; result `{"bytes": N}`.
+    /// Connect to `to` (a restoring agent's data port), authenticate, present `ticket`
+    /// and write the image; result `{"bytes": N}`.
     Serve {
         snapshot_id: String,
         vm: String,
         to: String,
+        #[serde(default)]
+        ticket: String,
     },
     /// The manifest of a committed snapshot.
     Manifest { snapshot_id: String },
@@ -68,6 +71,13 @@ pub struct Manifest {
 }
 
 pub const MANIFEST_FORMAT: &str = "viola.snapshot-manifest/1";
+
+/// Result of `prepare`: where and with what ticket to send one image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prepared {
+    pub port: u16,
+    pub ticket: String,
+}
 
 /// Result of `list`.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -3,12 +3,13 @@
 use super::client::SnapshotServerClient;
 use super::protocol::{Manifest, Request};
 use super::store::{Store, StoreError};
-use crate::wire::{self, Frame, WireError};
+use crate::auth::{data, AuthError, Credentials};
+use crate::wire::{self, Conn, Frame, ServeLimits, WireError};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tokio::io::{AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
 
 /// Errors of one request.
 #[derive(Debug, thiserror::Error)]
@@ -19,37 +20,53 @@ pub enum ServerError {
     Wire(#[from] WireError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("data connection: {0}")]
+    Data(#[from] AuthError),
 }
 
-/// Serves the control protocol on `listener` until the task is dropped.
-pub async fn serve(listener: TcpListener, store: Arc<Store>) -> std::io::Result<()> {
-    wire::serve_connections(listener, "snapshot server", store, connection).await
+/// Serves the control protocol on `listener` until the task is dropped, authenticating
+/// every connection with the store's credentials; pending snapshots older than the
+/// store's `pending_ttl` are aborted meanwhile.
+pub async fn serve(
+    listener: TcpListener,
+    store: Arc<Store>,
+    limits: ServeLimits,
+) -> std::io::Result<()> {
+    let creds = store.credentials().clone();
+    let expiry = store.clone().expire_pending_forever();
+    let serving = wire::serve_connections(
+        listener,
+        "snapshot server",
+        store,
+        creds,
+        limits,
+        connection,
+    );
+    tokio::select! {
+        r = serving => r,
+        () = expiry => Ok(()),
+    }
 }
 
-async fn connection(stream: TcpStream, store: Arc<Store>) -> Result<(), WireError> {
-    stream.set_nodelay(true)?;
-    let (rd, mut wr) = stream.into_split();
-    let mut rd = BufReader::new(rd);
+async fn connection(mut conn: Conn, store: Arc<Store>) -> Result<(), WireError> {
     loop {
-        let req: Value = match wire::read_json(&mut rd).await? {
-            Some(v) => v,
+        let frame = match conn.next_request::<Request>().await? {
             None => return Ok(()),
-        };
-        let frame = match serde_json::from_value::<Request>(req) {
-            Err(e) => Frame::err(format!("bad request: {e}")),
-            Ok(req) => match handle(&store, req).await {
+            Some(Err(why)) => Frame::err(why),
+            Some(Ok(req)) => match handle(&store, req).await {
                 Ok(v) => Frame::ok(v),
                 Err(e) => Frame::err(e),
             },
         };
-        wire::write_json(&mut wr, &frame).await?;
+        conn.send(&frame).await?;
     }
 }
 
 async fn handle(store: &Arc<Store>, req: Request) -> Result<Value, ServerError> {
     Ok(match req {
         Request::Prepare { snapshot_id, vm } => {
-            json!({ "port": store.prepare(&snapshot_id, &vm).await? })
+            serde_json::to_value(store.prepare(&snapshot_id, &vm).await?)
+                .map_err(WireError::from)?
         }
         Request::Commit {
             snapshot_id,
@@ -74,9 +91,10 @@ async fn handle(store: &Arc<Store>, req: Request) -> Result<Value, ServerError> 
             snapshot_id,
             vm,
             to,
+            ticket,
         } => {
             let path = store.verified_image_path(&snapshot_id, &vm).await?;
-            json!({ "bytes": send_file(&path, &to).await? })
+            json!({ "bytes": send_file(&path, &to, store.credentials(), &ticket).await? })
         }
         Request::Manifest { snapshot_id } => {
             serde_json::to_value(store.manifest(&snapshot_id)?).map_err(WireError::from)?
@@ -85,10 +103,16 @@ async fn handle(store: &Arc<Store>, req: Request) -> Result<Value, ServerError> 
     })
 }
 
-/// Writes a file to a TCP peer and closes the connection; returns the bytes sent.
-pub async fn send_file(path: &std::path::Path, to: &str) -> Result<u64, ServerError> {
+/// Writes a file to the data port `to` (after the handshake and `ticket`) and closes
+/// the connection; returns the bytes sent.
+pub async fn send_file(
+    path: &std::path::Path,
+    to: &str,
+    creds: &Credentials,
+    ticket: &str,
+) -> Result<u64, ServerError> {
     let mut file = tokio::fs::File::open(path).await?;
-    let mut sock = TcpStream::connect(to).await?;
+    let mut sock = data::connect(to, creds, ticket).await?;
     let n = tokio::io::copy(&mut file, &mut sock).await?;
     sock.shutdown().await?;
     Ok(n)
@@ -103,11 +127,17 @@ async fn copy_to(
     remote_id: &str,
 ) -> Result<Manifest, ServerError> {
     let manifest = store.manifest(id)?;
-    let remote = SnapshotServerClient::new(to);
+    let remote = SnapshotServerClient::new(to, store.credentials().clone());
     let result = async {
         for vm in manifest.images.keys() {
-            let port = remote.prepare(remote_id, vm).await?;
-            send_file(&store.image_path(id, vm)?, &remote.data_addr(port)).await?;
+            let prepared = remote.prepare(remote_id, vm).await?;
+            send_file(
+                &store.image_path(id, vm)?,
+                &remote.data_addr(prepared.port),
+                store.credentials(),
+                &prepared.ticket,
+            )
+            .await?;
         }
         let expect: BTreeMap<String, String> = manifest
             .images

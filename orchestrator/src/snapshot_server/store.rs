@@ -1,15 +1,17 @@
 //! On-disk snapshot store: `pending/<id>/<vm>.img` while receiving, `committed/<id>/` with
 //! `manifest.json` once committed.
 
+use super::disk_space::{free_bytes, SpaceGuard};
 use super::image::{self, ImageError, TAIL_WINDOW};
-use super::protocol::{valid_name, ImageInfo, Listing, Manifest, MANIFEST_FORMAT};
+use super::protocol::{valid_name, ImageInfo, Listing, Manifest, Prepared, MANIFEST_FORMAT};
+use crate::auth::{data, AuthError, Credentials, Ticket};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -47,6 +49,18 @@ pub enum StoreError {
     Manifest(#[from] serde_json::Error),
     #[error("cancelled")]
     Cancelled,
+    #[error("data port: {0}")]
+    Data(#[from] AuthError),
+    #[error("image larger than the cap of {0} bytes: refused")]
+    TooLarge(u64),
+    #[error("only {free} bytes free on {path} (the server keeps {reserve} free): refused")]
+    DiskFull {
+        path: PathBuf,
+        free: u64,
+        reserve: u64,
+    },
+    #[error("snapshot {0} expired: pending longer than {1:?}")]
+    Expired(String, Duration),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -69,15 +83,25 @@ pub enum RecvState {
 struct Pending {
     images: BTreeMap<String, watch::Receiver<RecvState>>,
     cancel: CancellationToken,
+    since: Instant,
 }
 
-/// Timeouts of the store.
+/// Timeouts, limits and credentials of the store.
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
     /// How long a data port waits for its connection.
     pub accept_timeout: Duration,
     /// How long `commit` waits for images still being received.
     pub commit_wait: Duration,
+    /// A pending snapshot not committed within this time is aborted.
+    pub pending_ttl: Duration,
+    /// Largest image accepted (bytes).
+    pub max_image_bytes: u64,
+    /// Free space the server always keeps on the data file system (bytes): `prepare` is
+    /// refused below it and a stream that would go below it is cut.
+    pub reserve_bytes: u64,
+    /// What data connections are authenticated with.
+    pub credentials: Credentials,
 }
 
 impl Default for StoreConfig {
@@ -85,6 +109,10 @@ impl Default for StoreConfig {
         StoreConfig {
             accept_timeout: Duration::from_secs(600),
             commit_wait: Duration::from_secs(120),
+            pending_ttl: Duration::from_secs(3600),
+            max_image_bytes: 64 << 30,
+            reserve_bytes: 1 << 30,
+            credentials: Credentials::Insecure,
         }
     }
 }
@@ -125,6 +153,53 @@ impl Store {
         &self.root
     }
 
+    /// What data connections are authenticated with.
+    pub fn credentials(&self) -> &Credentials {
+        &self.config.credentials
+    }
+
+    /// Aborts every pending snapshot older than the configured time to live; returns
+    /// their ids.
+    pub async fn expire_pending(&self) -> Vec<String> {
+        let ttl = self.config.pending_ttl;
+        let expired: Vec<String> = self
+            .lock()
+            .iter()
+            .filter(|(_, p)| p.since.elapsed() > ttl)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &expired {
+            tracing::warn!(snapshot = %id, "{}", StoreError::Expired(id.clone(), ttl));
+            if let Err(e) = self.abort(id).await {
+                tracing::warn!(snapshot = %id, "aborting an expired snapshot: {e}");
+            }
+        }
+        expired
+    }
+
+    /// Runs [`Self::expire_pending`] every so often, forever.
+    pub async fn expire_pending_forever(self: Arc<Self>) {
+        let every = (self.config.pending_ttl / 4)
+            .clamp(Duration::from_millis(100), Duration::from_secs(30));
+        loop {
+            tokio::time::sleep(every).await;
+            self.expire_pending().await;
+        }
+    }
+
+    fn check_free_space(&self) -> Result<(), StoreError> {
+        let reserve = self.config.reserve_bytes;
+        let free = free_bytes(&self.root).map_err(io_err(&self.root))?;
+        if free < reserve {
+            return Err(StoreError::DiskFull {
+                path: self.root.clone(),
+                free,
+                reserve,
+            });
+        }
+        Ok(())
+    }
+
     fn pending_dir(&self, id: &str) -> PathBuf {
         self.root.join("pending").join(id)
     }
@@ -137,13 +212,16 @@ impl Store {
         self.pending.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Opens a data port for image `vm` of snapshot `id`; returns the port.
-    pub async fn prepare(self: &Arc<Self>, id: &str, vm: &str) -> Result<u16, StoreError> {
+    /// Opens a data port for image `vm` of snapshot `id`; returns the port and the
+    /// one-time ticket the sender must present there.
+    pub async fn prepare(self: &Arc<Self>, id: &str, vm: &str) -> Result<Prepared, StoreError> {
         check_name(id)?;
         check_name(vm)?;
         if self.committed_dir(id).exists() {
             return Err(StoreError::AlreadyCommitted(id.into()));
         }
+        self.check_free_space()?;
+        let ticket = Ticket::generate().map_err(io_err(&self.root))?;
         let dir = self.pending_dir(id);
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         let listener = TcpListener::bind(SocketAddr::new(self.bind_ip, 0))
@@ -156,6 +234,7 @@ impl Store {
             let entry = map.entry(id.to_string()).or_insert_with(|| Pending {
                 images: BTreeMap::new(),
                 cancel: CancellationToken::new(),
+                since: Instant::now(),
             });
             if entry.images.contains_key(vm) {
                 return Err(StoreError::AlreadyPrepared {
@@ -167,11 +246,12 @@ impl Store {
             entry.cancel.clone()
         };
         let path = dir.join(format!("{vm}.img"));
-        let accept_timeout = self.config.accept_timeout;
+        let store = self.clone();
+        let expected = ticket.clone();
         tokio::spawn(async move {
             let result = tokio::select! {
                 _ = cancel.cancelled() => Err(StoreError::Cancelled),
-                r = accept_and_receive(listener, &path, accept_timeout, &tx) => r,
+                r = store.accept_and_receive(listener, &expected, &path, &tx) => r,
             };
             let state = match result {
                 Ok(info) => RecvState::Done(info),
@@ -180,7 +260,33 @@ impl Store {
             tracing::debug!(path = %path.display(), ?state, "image receive finished");
             let _ = tx.send(state);
         });
-        Ok(port)
+        Ok(Prepared {
+            port,
+            ticket: ticket.to_hex(),
+        })
+    }
+
+    async fn accept_and_receive(
+        &self,
+        listener: TcpListener,
+        ticket: &Ticket,
+        path: &Path,
+        tx: &watch::Sender<RecvState>,
+    ) -> Result<ImageInfo, StoreError> {
+        let (stream, peer) = data::accept(
+            listener,
+            &self.config.credentials,
+            ticket,
+            self.config.accept_timeout,
+        )
+        .await?;
+        tracing::debug!(%peer, path = %path.display(), "receiving image");
+        let _ = tx.send(RecvState::Receiving);
+        let guard = SpaceGuard {
+            max_bytes: self.config.max_image_bytes,
+            reserve_bytes: self.config.reserve_bytes,
+        };
+        receive_stream_capped(stream, path, &guard).await
     }
 
     /// Waits for the images of `id`, verifies them against `expect` (if not empty) and
@@ -393,27 +499,38 @@ fn verify(
     Ok(())
 }
 
-async fn accept_and_receive(
-    listener: TcpListener,
+/// Writes `r` to `path` while hashing it, fsyncs, and checks that it is a complete QEMU
+/// migration image. No size cap: see [`receive_stream_capped`].
+pub async fn receive_stream<R: AsyncRead + Unpin>(
+    r: R,
     path: &Path,
-    accept_timeout: Duration,
-    tx: &watch::Sender<RecvState>,
 ) -> Result<ImageInfo, StoreError> {
-    let (stream, peer) = tokio::time::timeout(accept_timeout, listener.accept())
-        .await
-        .map_err(|_| StoreError::Verify(format!("nobody connected within {accept_timeout:?}")))?
-        .map_err(io_err(path))?;
-    drop(listener);
-    tracing::debug!(%peer, path = %path.display(), "receiving image");
-    let _ = tx.send(RecvState::Receiving);
-    receive_stream(stream, path).await
+    let unlimited = SpaceGuard {
+        max_bytes: u64::MAX,
+        reserve_bytes: 0,
+    };
+    receive_stream_capped(r, path, &unlimited).await
 }
 
-/// Writes `r` to `path` while hashing it, fsyncs, and checks that it is a complete QEMU
-/// migration image.
-pub async fn receive_stream<R: AsyncRead + Unpin>(
+/// [`receive_stream`], cut (and the file deleted) once the image passes
+/// `guard.max_bytes` or the file system's free space would fall below
+/// `guard.reserve_bytes`.
+pub async fn receive_stream_capped<R: AsyncRead + Unpin>(
+    r: R,
+    path: &Path,
+    guard: &SpaceGuard,
+) -> Result<ImageInfo, StoreError> {
+    let result = receive_checked(r, path, guard).await;
+    if result.is_err() {
+        let _ = tokio::fs::remove_file(path).await;
+    }
+    result
+}
+
+async fn receive_checked<R: AsyncRead + Unpin>(
     mut r: R,
     path: &Path,
+    guard: &SpaceGuard,
 ) -> Result<ImageInfo, StoreError> {
     let mut file = tokio::fs::File::create(path).await.map_err(io_err(path))?;
     let mut hasher = Sha256::new();
@@ -433,9 +550,24 @@ pub async fn receive_stream<R: AsyncRead + Unpin>(
                 image::check_header(&head)?;
             }
         }
+        let before = size;
+        size += n as u64;
+        if size > guard.max_bytes {
+            return Err(StoreError::TooLarge(guard.max_bytes));
+        }
+        if guard.crosses_check(before, size) {
+            let dir = path.parent().unwrap_or(path);
+            let free = free_bytes(dir).map_err(io_err(dir))?;
+            if free < guard.reserve_bytes.saturating_add(n as u64) {
+                return Err(StoreError::DiskFull {
+                    path: dir.to_path_buf(),
+                    free,
+                    reserve: guard.reserve_bytes,
+                });
+            }
+        }
         hasher.update(chunk);
         file.write_all(chunk).await.map_err(io_err(path))?;
-        size += n as u64;
     }
     image::check_header(&head)?;
     file.flush().await.map_err(io_err(path))?;

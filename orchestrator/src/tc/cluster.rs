@@ -5,6 +5,7 @@ use super::service::{SnapshotServerEntry, VmServerEntry};
 use crate::agent::{
     AgentClient, AgentEvent, RestoreFrom, SnapshotMode, SnapshotReport, VmConfig, VmStatus,
 };
+use crate::auth::Credentials;
 use crate::snapshot_server::protocol::Listing;
 use crate::snapshot_server::{Manifest, SnapshotServerClient};
 use crate::wire::WireError;
@@ -33,12 +34,20 @@ impl From<ClientError> for ClusterError {
 
 pub type CResult<T> = Result<T, ClusterError>;
 
+/// A prepared data port: where an image goes and the one-time ticket it takes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DataPort {
+    /// `HOST:PORT`.
+    pub addr: String,
+    pub ticket: String,
+}
+
 /// The agents, snapshot servers and controller of a service.
 #[allow(async_fn_in_trait)]
 pub trait Cluster {
     // Snapshot servers.
-    /// Opens a data port; returns its `HOST:PORT`.
-    async fn prepare(&self, server: &SnapshotServerEntry, id: &str, vm: &str) -> CResult<String>;
+    /// Opens a data port for one image.
+    async fn prepare(&self, server: &SnapshotServerEntry, id: &str, vm: &str) -> CResult<DataPort>;
     async fn commit(
         &self,
         server: &SnapshotServerEntry,
@@ -63,7 +72,7 @@ pub trait Cluster {
         &self,
         agent: &VmServerEntry,
         vm: &str,
-        target: &str,
+        target: &DataPort,
         mode: SnapshotMode,
         events: mpsc::UnboundedSender<AgentEvent>,
     ) -> CResult<SnapshotReport>;
@@ -96,16 +105,33 @@ pub trait Cluster {
 pub struct RealCluster {
     /// `None` when the service names no controller.
     controller: Option<RestClient>,
+    credentials: Credentials,
 }
 
 impl RealCluster {
-    /// `controller`: base URL such as `http://127.0.0.1:8080` (empty: none).
-    pub fn new(controller: &str, timeout: Duration) -> Result<Self, ClusterError> {
+    /// `controller`: base URL such as `http://127.0.0.1:8080` (empty: none);
+    /// `credentials`: what agents and snapshot servers are authenticated with.
+    pub fn new(
+        controller: &str,
+        timeout: Duration,
+        credentials: Credentials,
+    ) -> Result<Self, ClusterError> {
         let controller = match controller.trim() {
             "" => None,
             api => Some(RestClient::new(api)?.with_timeout(timeout)?),
         };
-        Ok(RealCluster { controller })
+        Ok(RealCluster {
+            controller,
+            credentials,
+        })
+    }
+
+    fn ss(&self, s: &SnapshotServerEntry) -> SnapshotServerClient {
+        SnapshotServerClient::new(s.address.clone(), self.credentials.clone())
+    }
+
+    fn agent(&self, a: &VmServerEntry) -> AgentClient {
+        AgentClient::new(a.agent.clone(), self.credentials.clone())
     }
 
     fn controller(&self) -> CResult<&RestClient> {
@@ -123,14 +149,6 @@ impl RealCluster {
     }
 }
 
-fn ss(s: &SnapshotServerEntry) -> SnapshotServerClient {
-    SnapshotServerClient::new(s.address.clone())
-}
-
-fn agent(a: &VmServerEntry) -> AgentClient {
-    AgentClient::new(a.agent.clone())
-}
-
 fn seg(s: &str) -> String {
     s.bytes()
         .map(|b| {
@@ -144,10 +162,13 @@ fn seg(s: &str) -> String {
 }
 
 impl Cluster for RealCluster {
-    async fn prepare(&self, server: &SnapshotServerEntry, id: &str, vm: &str) -> CResult<String> {
-        let c = ss(server);
-        let port = c.prepare(id, vm).await?;
-        Ok(c.data_addr(port))
+    async fn prepare(&self, server: &SnapshotServerEntry, id: &str, vm: &str) -> CResult<DataPort> {
+        let c = self.ss(server);
+        let prepared = c.prepare(id, vm).await?;
+        Ok(DataPort {
+            addr: c.data_addr(prepared.port),
+            ticket: prepared.ticket,
+        })
     }
     async fn commit(
         &self,
@@ -155,10 +176,10 @@ impl Cluster for RealCluster {
         id: &str,
         meta: Value,
     ) -> CResult<Manifest> {
-        Ok(ss(server).commit(id, meta, BTreeMap::new()).await?)
+        Ok(self.ss(server).commit(id, meta, BTreeMap::new()).await?)
     }
     async fn abort_server(&self, server: &SnapshotServerEntry, id: &str) -> CResult<()> {
-        Ok(ss(server).abort(id).await?)
+        Ok(self.ss(server).abort(id).await?)
     }
     async fn copy(
         &self,
@@ -167,29 +188,32 @@ impl Cluster for RealCluster {
         to: &SnapshotServerEntry,
         as_id: &str,
     ) -> CResult<Manifest> {
-        Ok(ss(from).copy(id, &to.address, Some(as_id)).await?)
+        Ok(self.ss(from).copy(id, &to.address, Some(as_id)).await?)
     }
     async fn manifest(&self, server: &SnapshotServerEntry, id: &str) -> CResult<Manifest> {
-        Ok(ss(server).manifest(id).await?)
+        Ok(self.ss(server).manifest(id).await?)
     }
     async fn list(&self, server: &SnapshotServerEntry) -> CResult<Listing> {
-        Ok(ss(server).list().await?)
+        Ok(self.ss(server).list().await?)
     }
     async fn start_vm(&self, a: &VmServerEntry, cfg: VmConfig) -> CResult<VmStatus> {
-        Ok(agent(a).start(cfg).await?)
+        Ok(self.agent(a).start(cfg).await?)
     }
     async fn snapshot(
         &self,
         a: &VmServerEntry,
         vm: &str,
-        target: &str,
+        target: &DataPort,
         mode: SnapshotMode,
         events: mpsc::UnboundedSender<AgentEvent>,
     ) -> CResult<SnapshotReport> {
-        Ok(agent(a).snapshot(vm, target, mode, events).await?)
+        Ok(self
+            .agent(a)
+            .snapshot(vm, &target.addr, &target.ticket, mode, events)
+            .await?)
     }
     async fn unpause(&self, a: &VmServerEntry, vm: &str) -> CResult<()> {
-        Ok(agent(a).unpause(vm).await?)
+        Ok(self.agent(a).unpause(vm).await?)
     }
     async fn restore_vm(
         &self,
@@ -197,16 +221,16 @@ impl Cluster for RealCluster {
         cfg: VmConfig,
         from: RestoreFrom,
     ) -> CResult<VmStatus> {
-        Ok(agent(a).restore(cfg, from).await?)
+        Ok(self.agent(a).restore(cfg, from).await?)
     }
     async fn cont(&self, a: &VmServerEntry, vm: &str) -> CResult<VmStatus> {
-        Ok(agent(a).cont(vm).await?)
+        Ok(self.agent(a).cont(vm).await?)
     }
     async fn stop_vm(&self, a: &VmServerEntry, vm: &str) -> CResult<()> {
-        Ok(agent(a).stop(vm).await?)
+        Ok(self.agent(a).stop(vm).await?)
     }
     async fn vm_status(&self, a: &VmServerEntry) -> CResult<Vec<VmStatus>> {
-        Ok(agent(a).status().await?)
+        Ok(self.agent(a).status().await?)
     }
     async fn register(&self, body: Value) -> CResult<Value> {
         self.post("/snapshot/services", body).await

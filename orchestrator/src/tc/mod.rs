@@ -14,7 +14,7 @@ pub mod snapshot;
 #[cfg(test)]
 mod tests;
 
-pub use cluster::{Cluster, ClusterError, RealCluster};
+pub use cluster::{Cluster, ClusterError, DataPort, RealCluster};
 pub use record::SnapshotRecord;
 pub use restore::{restore, RestoreReport};
 pub use service::ServiceFile;

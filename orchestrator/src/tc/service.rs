@@ -24,6 +24,22 @@ pub enum ServiceError {
     },
     #[error("service file: {0}")]
     Invalid(String),
+    #[error("service file [auth]: {0}")]
+    Auth(#[from] crate::auth::AuthError),
+    #[error("service file: no [auth] token_file (or `insecure = true` for daemons on loopback started with --insecure)")]
+    NoAuth,
+}
+
+/// How `viola tc` authenticates to the agents and snapshot servers (`[auth]`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthEntry {
+    /// The cluster's token file (relative: to the service file's directory).
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
+    /// Talk to daemons started with `--insecure` (loopback only).
+    #[serde(default)]
+    pub insecure: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -136,6 +152,8 @@ pub struct ServiceFile {
     #[serde(default)]
     pub timeouts: Timeouts,
     #[serde(default)]
+    pub auth: AuthEntry,
+    #[serde(default)]
     pub sites: BTreeMap<String, SiteEntry>,
     #[serde(default)]
     pub snapshot_servers: Vec<SnapshotServerEntry>,
@@ -183,6 +201,11 @@ impl ServiceFile {
             None => base.join(".viola-tc").join(&s.name),
         };
         s.state_dir = Some(state);
+        if let Some(t) = &s.auth.token_file {
+            if t.is_relative() {
+                s.auth.token_file = Some(base.join(t));
+            }
+        }
         Ok(s)
     }
 
@@ -246,6 +269,15 @@ impl ServiceFile {
             }
         }
         Ok(())
+    }
+
+    /// The credentials `[auth]` names; refuses a file that names none.
+    pub fn credentials(&self) -> Result<crate::auth::Credentials, ServiceError> {
+        match (&self.auth.token_file, self.auth.insecure) {
+            (Some(path), _) => Ok(crate::auth::Credentials::from_token_file(path)?),
+            (None, true) => Ok(crate::auth::Credentials::Insecure),
+            (None, false) => Err(ServiceError::NoAuth),
+        }
     }
 
     pub fn vm_server(&self, name: &str) -> Option<&VmServerEntry> {
@@ -312,6 +344,9 @@ controller = "http://127.0.0.1:8080"
 mode = "precopy"
 policy = "buffer"
 
+[auth]
+token_file = "secrets/token"
+
 [sites.b]
 dpid_map = { "0000000000000001" = "0000000000000011" }
 
@@ -377,5 +412,13 @@ port = 1
             dir.path().join("guest/vmlinuz").display().to_string()
         );
         assert_eq!(s.state_dir, Some(dir.path().join(".viola-tc/povray")));
+        assert_eq!(s.auth.token_file, Some(dir.path().join("secrets/token")));
+        assert!(matches!(
+            s.credentials(),
+            Err(ServiceError::Auth(crate::auth::AuthError::TokenRead { .. }))
+        ));
+        let none = ServiceFile::parse(&EXAMPLE.replace("token_file = \"secrets/token\"", ""))
+            .expect("parse");
+        assert!(matches!(none.credentials(), Err(ServiceError::NoAuth)));
     }
 }

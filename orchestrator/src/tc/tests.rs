@@ -1,6 +1,6 @@
 //! The transaction logic against an in-memory cluster, over every failure path.
 
-use super::cluster::{CResult, Cluster, ClusterError};
+use super::cluster::{CResult, Cluster, ClusterError, DataPort};
 use super::service::{ServiceFile, SnapshotServerEntry, VmServerEntry};
 use super::snapshot::{snapshot, Phase, SnapshotOptions, TcError};
 use crate::agent::{AgentEvent, RestoreFrom, SnapshotMode, SnapshotReport, VmConfig, VmStatus};
@@ -104,7 +104,7 @@ impl Fake {
 }
 
 impl Cluster for Fake {
-    async fn prepare(&self, s: &SnapshotServerEntry, id: &str, vm: &str) -> CResult<String> {
+    async fn prepare(&self, s: &SnapshotServerEntry, id: &str, vm: &str) -> CResult<DataPort> {
         self.note(format!("prepare {} {vm}", s.name));
         if self.fails(&format!("prepare:{vm}")) {
             return self.err(&s.name);
@@ -113,7 +113,10 @@ impl Cluster for Fake {
             .lock()
             .unwrap()
             .push((s.name.clone(), id.into(), vm.into()));
-        Ok(format!("{}:9", s.name))
+        Ok(DataPort {
+            addr: format!("{}:9", s.name),
+            ticket: format!("ticket-{vm}"),
+        })
     }
     async fn commit(&self, s: &SnapshotServerEntry, id: &str, meta: Value) -> CResult<Manifest> {
         self.note(format!("commit {}", s.name));
@@ -206,7 +209,7 @@ impl Cluster for Fake {
         &self,
         _a: &VmServerEntry,
         vm: &str,
-        _target: &str,
+        _target: &DataPort,
         mode: SnapshotMode,
         events: mpsc::UnboundedSender<AgentEvent>,
     ) -> CResult<SnapshotReport> {

@@ -67,13 +67,7 @@ impl Drop for Killable {
 /// A snapshot server storing under `dir`, on its own runtime. Call from sync code.
 pub fn killable_server(dir: &Path) -> Killable {
     let rt = runtime(1);
-    let addr = rt.block_on(async {
-        let store = Store::open(dir, LOCAL, StoreConfig::default()).expect("snapshot store");
-        let l = TcpListener::bind((LOCAL, 0)).await.expect("bind");
-        let addr = l.local_addr().expect("addr").to_string();
-        tokio::spawn(snapshot_server::serve(l, store));
-        addr
-    });
+    let addr = rt.block_on(async { start_server(dir).await });
     Killable { addr, rt: Some(rt) }
 }
 
@@ -90,10 +84,18 @@ pub fn killable_agent(run_dir: &Path) -> Killable {
 
 /// A snapshot server on the current runtime.
 pub async fn start_server(dir: &Path) -> String {
-    let store = Store::open(dir, LOCAL, StoreConfig::default()).expect("snapshot store");
+    let config = StoreConfig {
+        credentials: test_credentials(),
+        ..StoreConfig::default()
+    };
+    let store = Store::open(dir, LOCAL, config).expect("snapshot store");
     let l = TcpListener::bind((LOCAL, 0)).await.expect("bind");
     let addr = l.local_addr().expect("addr").to_string();
-    tokio::spawn(snapshot_server::serve(l, store));
+    tokio::spawn(snapshot_server::serve(
+        l,
+        store,
+        viola_orchestrator::wire::ServeLimits::new(viola_orchestrator::wire::MAX_COMMIT_LINE),
+    ));
     addr
 }
 
@@ -106,10 +108,16 @@ pub async fn start_agent(run_dir: &Path) -> (String, Arc<Agent>) {
     let mut cfg = AgentConfig::new(run_dir);
     cfg.accel = Some(Accel::Tcg);
     cfg.hold_egress = std::env::var(HOLD_EGRESS_ENV).as_deref() != Ok("0");
+    cfg.credentials = test_credentials();
+    cfg.policy = test_policy();
     let a = Agent::new(cfg).expect("agent");
     let l = TcpListener::bind((LOCAL, 0)).await.expect("bind");
     let addr = l.local_addr().expect("addr").to_string();
-    tokio::spawn(agent::serve(l, a.clone()));
+    tokio::spawn(agent::serve(
+        l,
+        a.clone(),
+        viola_orchestrator::wire::ServeLimits::new(viola_orchestrator::wire::MAX_CONTROL_LINE),
+    ));
     (addr, a)
 }
 
@@ -214,3 +222,16 @@ pub fn kill9(pid: u32) {
 pub mod capture;
 pub mod net;
 pub mod slow_advance;
+
+/// The token every system-test daemon and client shares.
+pub fn test_credentials() -> viola_orchestrator::auth::Credentials {
+    viola_orchestrator::auth::Credentials::from_secret("viola-system-test-token-0123456789")
+        .expect("token")
+}
+
+/// Agents accept kernels and initramfs images from the guest build cache only.
+pub fn test_policy() -> viola_orchestrator::agent::RequestPolicy {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("viola-guest");
+    std::fs::create_dir_all(&dir).expect("guest cache dir");
+    viola_orchestrator::agent::RequestPolicy::new(&[dir], 4096).expect("image policy")
+}

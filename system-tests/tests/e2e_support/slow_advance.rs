@@ -12,7 +12,7 @@ use viola_orchestrator::agent::{
 };
 use viola_orchestrator::snapshot_server::protocol::Listing;
 use viola_orchestrator::snapshot_server::Manifest;
-use viola_orchestrator::tc::cluster::CResult;
+use viola_orchestrator::tc::cluster::{CResult, DataPort};
 use viola_orchestrator::tc::service::{SnapshotServerEntry, VmServerEntry};
 use viola_orchestrator::tc::Cluster;
 
@@ -29,7 +29,7 @@ impl<C: Cluster> Cluster for SlowAdvance<'_, C> {
         }
         self.inner.advance(service, vm).await
     }
-    async fn prepare(&self, s: &SnapshotServerEntry, id: &str, vm: &str) -> CResult<String> {
+    async fn prepare(&self, s: &SnapshotServerEntry, id: &str, vm: &str) -> CResult<DataPort> {
         self.inner.prepare(s, id, vm).await
     }
     async fn commit(&self, s: &SnapshotServerEntry, id: &str, meta: Value) -> CResult<Manifest> {
@@ -60,7 +60,7 @@ impl<C: Cluster> Cluster for SlowAdvance<'_, C> {
         &self,
         a: &VmServerEntry,
         vm: &str,
-        target: &str,
+        target: &DataPort,
         mode: SnapshotMode,
         events: mpsc::UnboundedSender<AgentEvent>,
     ) -> CResult<SnapshotReport> {

@@ -4,6 +4,9 @@
 //! event lines `{"event": {...}}` and then exactly one final line, either
 //! `{"ok": true, "result": ...}` or `{"ok": false, "error": "..."}`. A connection may carry
 //! several requests one after the other.
+//!
+//! Every connection opens with the authentication handshake of [`crate::auth`]; a server
+//! reads requests into typed structs, each line capped ([`ServeLimits::max_line`]).
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -15,8 +18,21 @@ use tokio::io::{
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
-/// Longest line accepted (a flow-state document may ride inside a commit request).
-pub const MAX_LINE: u64 = 64 * 1024 * 1024;
+use crate::auth::{handshake, AuthError, Credentials};
+
+mod serve;
+pub use serve::{serve_connections, Conn, ServeLimits};
+
+/// Longest line a client accepts from a server (a manifest carries a whole snapshot
+/// record, flow state included).
+pub const MAX_REPLY_LINE: u64 = 64 * 1024 * 1024;
+/// Longest request line of a control connection that carries no flow state.
+pub const MAX_CONTROL_LINE: u64 = 1024 * 1024;
+/// Longest request line of the snapshot server, whose `commit` carries the snapshot
+/// record with the controller's flow-state document.
+pub const MAX_COMMIT_LINE: u64 = 64 * 1024 * 1024;
+/// How long a client waits for the authentication of a control connection.
+pub const CLIENT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Errors of the control protocol.
 #[derive(Debug, thiserror::Error)]
@@ -25,14 +41,16 @@ pub enum WireError {
     Io(#[from] std::io::Error),
     #[error("bad JSON: {0}")]
     Json(#[from] serde_json::Error),
-    #[error("line longer than {MAX_LINE} bytes")]
-    TooLong,
+    #[error("line longer than {0} bytes")]
+    TooLong(u64),
     #[error("connection closed before the reply")]
     Closed,
     #[error("remote error: {0}")]
     Remote(String),
     #[error("timed out after {0:?}")]
     Timeout(Duration),
+    #[error("{0}")]
+    Auth(#[from] AuthError),
 }
 
 /// One line sent by a server.
@@ -71,21 +89,33 @@ impl Frame {
     }
 }
 
-/// Reads one JSON line; `Ok(None)` on a clean end of stream.
-pub async fn read_json<R, T>(r: &mut R) -> Result<Option<T>, WireError>
+/// Reads one line of at most `max` bytes; `Ok(None)` on a clean end of stream. Nothing
+/// beyond `max + 1` bytes is buffered.
+pub async fn read_line<R>(r: &mut R, max: u64) -> Result<Option<Vec<u8>>, WireError>
+where
+    R: AsyncBufRead + Unpin,
+{
+    let mut buf = Vec::new();
+    let n = r.take(max + 1).read_until(b'\n', &mut buf).await?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if buf.len() as u64 > max {
+        return Err(WireError::TooLong(max));
+    }
+    Ok(Some(buf))
+}
+
+/// Reads one JSON line of at most `max` bytes; `Ok(None)` on a clean end of stream.
+pub async fn read_json<R, T>(r: &mut R, max: u64) -> Result<Option<T>, WireError>
 where
     R: AsyncBufRead + Unpin,
     T: DeserializeOwned,
 {
-    let mut buf = Vec::new();
-    let n = r.take(MAX_LINE + 1).read_until(b'\n', &mut buf).await?;
-    if n == 0 {
-        return Ok(None);
+    match read_line(r, max).await? {
+        None => Ok(None),
+        Some(line) => Ok(Some(serde_json::from_slice(&line)?)),
     }
-    if buf.len() as u64 > MAX_LINE {
-        return Err(WireError::TooLong);
-    }
-    Ok(Some(serde_json::from_slice(&buf)?))
 }
 
 /// Writes one JSON line and flushes.
@@ -105,6 +135,7 @@ where
 /// (if given) as they arrive.
 pub async fn call_with_events<Q: Serialize>(
     addr: &str,
+    creds: &Credentials,
     req: &Q,
     events: Option<mpsc::UnboundedSender<Value>>,
 ) -> Result<Value, WireError> {
@@ -112,9 +143,17 @@ pub async fn call_with_events<Q: Serialize>(
     stream.set_nodelay(true)?;
     let (rd, mut wr) = stream.into_split();
     let mut rd = BufReader::new(rd);
+    tokio::time::timeout(
+        CLIENT_HANDSHAKE_TIMEOUT,
+        handshake::connect(&mut rd, &mut wr, creds),
+    )
+    .await
+    .map_err(|_| AuthError::Timeout(CLIENT_HANDSHAKE_TIMEOUT))??;
     write_json(&mut wr, req).await?;
     loop {
-        let frame: Frame = read_json(&mut rd).await?.ok_or(WireError::Closed)?;
+        let frame: Frame = read_json(&mut rd, MAX_REPLY_LINE)
+            .await?
+            .ok_or(WireError::Closed)?;
         if let Some(ev) = frame.event {
             if let Some(tx) = &events {
                 let _ = tx.send(ev);
@@ -133,36 +172,12 @@ pub async fn call_with_events<Q: Serialize>(
 /// Sends `req` and decodes the result as `T`, within `timeout`.
 pub async fn call<Q: Serialize, T: DeserializeOwned>(
     addr: &str,
+    creds: &Credentials,
     req: &Q,
     timeout: Duration,
 ) -> Result<T, WireError> {
-    let v = tokio::time::timeout(timeout, call_with_events(addr, req, None))
+    let v = tokio::time::timeout(timeout, call_with_events(addr, creds, req, None))
         .await
         .map_err(|_| WireError::Timeout(timeout))??;
     Ok(serde_json::from_value(v)?)
-}
-
-/// Accepts control connections on `listener` forever, one task each running
-/// `connection(stream, state)`; `what` names the server in the log line of a connection
-/// that ends with an error.
-pub async fn serve_connections<S, F, Fut>(
-    listener: tokio::net::TcpListener,
-    what: &'static str,
-    state: std::sync::Arc<S>,
-    connection: F,
-) -> std::io::Result<()>
-where
-    S: Send + Sync + 'static,
-    F: Fn(TcpStream, std::sync::Arc<S>) -> Fut,
-    Fut: std::future::Future<Output = Result<(), WireError>> + Send + 'static,
-{
-    loop {
-        let (stream, peer) = listener.accept().await?;
-        let task = connection(stream, state.clone());
-        tokio::spawn(async move {
-            if let Err(e) = task.await {
-                tracing::debug!(%peer, "{what} control connection ended: {e}");
-            }
-        });
-    }
 }
