@@ -131,5 +131,8 @@ fn an_api_beyond_loopback_without_a_token_is_refused_at_startup() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
-    assert!(err.contains("--api-insecure") && err.contains("token"), "{err}");
+    assert!(
+        err.contains("--api-insecure") && err.contains("token"),
+        "{err}"
+    );
 }

@@ -79,10 +79,16 @@ mod tests {
 
     #[test]
     fn dpid_uris() {
-        assert_eq!(parse_dpid_uri("viola:dpid:00000000000000a1"), Some(Dpid::from(0xa1u64)));
+        assert_eq!(
+            parse_dpid_uri("viola:dpid:00000000000000a1"),
+            Some(Dpid::from(0xa1u64))
+        );
         assert_eq!(parse_dpid_uri("viola:dpid:a1"), None);
         assert_eq!(parse_dpid_uri("viola:dpid:000000000000000g"), None);
-        assert_eq!(parse_dpid_uri("https://x/viola:dpid:00000000000000a1"), None);
+        assert_eq!(
+            parse_dpid_uri("https://x/viola:dpid:00000000000000a1"),
+            None
+        );
         assert!(!Claims::none().allows(Dpid::from(1u64)));
         assert!(Claims(Some(vec![Dpid::from(1u64)])).allows(Dpid::from(1u64)));
     }

@@ -11,9 +11,9 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
+use crate::claims::Claims;
 use crate::config::{Config, ListenAddr};
 use crate::dispatch::dispatch;
-use crate::claims::Claims;
 use crate::driver::run_switch;
 use crate::pipeline::Pipeline;
 use crate::{App, Controller, Event, StartError};

@@ -99,11 +99,16 @@ async fn an_app_that_panics_leaves_its_switch_connected() {
     })
     .await;
     assert_eq!(panics() - before, 3);
-    assert!(ctl.switch(Dpid(0x51)).is_some(), "the switch is still registered");
+    assert!(
+        ctl.switch(Dpid(0x51)).is_some(),
+        "the switch is still registered"
+    );
     s.send(&frames::echo_request(V1_3, 9, b"still there"))
         .await
         .expect("send");
-    s.recv_type(wire::OFPT_ECHO_REPLY).await.expect("echo reply");
+    s.recv_type(wire::OFPT_ECHO_REPLY)
+        .await
+        .expect("echo reply");
     running.shutdown().await;
 }
 
@@ -175,6 +180,9 @@ async fn port_status_adds_stop_at_max_ports_and_series_go_with_the_switch() {
     assert_eq!(ctl.switch(Dpid(0x53)).map(|s| s.ports.len()), Some(100));
     drop(s);
     eventually("switch down", || ctl.switch(Dpid(0x53)).is_none()).await;
-    eventually("the switch's packet-in series removed with it", || !series()).await;
+    eventually("the switch's packet-in series removed with it", || {
+        !series()
+    })
+    .await;
     running.shutdown().await;
 }

@@ -177,7 +177,10 @@ async fn pin_lets_a_switch_claim_only_the_ids_its_certificate_names() {
 
     // The owner, with a certificate naming 0xa1.
     let tcp = TcpStream::connect(tls_addr).await.unwrap();
-    let stream = connect(&s1, &s1_key).connect(name.clone(), tcp).await.unwrap();
+    let stream = connect(&s1, &s1_key)
+        .connect(name.clone(), tcp)
+        .await
+        .unwrap();
     let mut owner = ScriptedSwitch::new(stream);
     owner.handshake(V1_3, Dpid(0xa1)).await.unwrap();
     for _ in 0..100 {
@@ -190,7 +193,10 @@ async fn pin_lets_a_switch_claim_only_the_ids_its_certificate_names() {
 
     // A valid certificate that names another id, and plain TCP: both closed, the owner stays.
     let tcp = TcpStream::connect(tls_addr).await.unwrap();
-    let stream = connect(&other, &other_key).connect(name, tcp).await.unwrap();
+    let stream = connect(&other, &other_key)
+        .connect(name, tcp)
+        .await
+        .unwrap();
     let mut thief = ScriptedSwitch::new(stream);
     thief.handshake(V1_3, Dpid(0xa1)).await.unwrap();
     thief.until_closed().await.unwrap();
@@ -199,7 +205,9 @@ async fn pin_lets_a_switch_claim_only_the_ids_its_certificate_names() {
     plain.until_closed().await.unwrap();
     assert_eq!(ctl.switch(Dpid(0xa1)).map(|s| s.addr), Some(owner_addr));
     owner
-        .send(&viola_framework::testing::frames::echo_request(V1_3, 5, b""))
+        .send(&viola_framework::testing::frames::echo_request(
+            V1_3, 5, b"",
+        ))
         .await
         .unwrap();
     owner

@@ -28,7 +28,10 @@ pub fn openflow_frames() -> Vec<Vec<u8>> {
             continue;
         };
         let mut stream = Vec::new();
-        for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
             if let Ok(bytes) = hex::decode(line.trim()) {
                 stream.extend_from_slice(&bytes);
                 singles.push(bytes);

@@ -94,9 +94,9 @@ fn save(name: &str, input: &[u8]) -> std::io::Result<PathBuf> {
         .join(name);
     std::fs::create_dir_all(&dir)?;
     // FNV-1a names the file after its content, so a crash found twice is saved once.
-    let hash = input
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3));
+    let hash = input.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    });
     let path = dir.join(format!("crash-{hash:016x}.hex"));
     std::fs::write(&path, hex::encode(input) + "\n")?;
     Ok(path)

@@ -687,11 +687,18 @@ fn a_multipart_reply_past_the_byte_cap_fails_its_request_and_is_dropped() {
         for i in 1..=100 {
             s.feed(&frames::stats_reply(v, a, 0xffff, true, &part));
             let o = s.take();
-            if let [Output::Reply { xid, result: Err(RequestError::Switch(e)) }] = o.as_slice() {
+            if let [Output::Reply {
+                xid,
+                result: Err(RequestError::Switch(e)),
+            }] = o.as_slice()
+            {
                 assert_eq!(*xid, a);
                 assert_eq!(
                     (e.err_type, e.code),
-                    (error_type::BAD_REQUEST, bad_request::MULTIPART_BUFFER_OVERFLOW)
+                    (
+                        error_type::BAD_REQUEST,
+                        bad_request::MULTIPART_BUFFER_OVERFLOW
+                    )
                 );
                 failed_after = Some(i);
                 break;

@@ -37,7 +37,10 @@ pub(crate) async fn require_json(req: Request, next: Next) -> Response {
         Some(ct) if is_json(&ct) => next.run(req).await,
         Some(ct) => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("{} needs Content-Type: application/json (got {ct})", req.method()),
+            format!(
+                "{} needs Content-Type: application/json (got {ct})",
+                req.method()
+            ),
         )
         .into_response(),
         None => ApiError::new(

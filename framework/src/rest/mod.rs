@@ -64,10 +64,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::Extension;
 use axum::http::{header, StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::Extension;
 use axum::Router;
 
 pub use error::ApiError;
@@ -190,7 +190,10 @@ pub async fn serve(
     extra: Vec<Router>,
 ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), std::io::Error> {
     if let Some(why) = refusal(addr, &cfg) {
-        return Err(std::io::Error::new(std::io::ErrorKind::PermissionDenied, why));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            why,
+        ));
     }
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;

@@ -70,8 +70,7 @@ pub(crate) async fn serve(listener: TcpListener, app: Router, limits: ServerLimi
                 .timer(TokioTimer::new())
                 .header_read_timeout(limits.header_read_timeout)
                 .serve_connection(TokioIo::new(stream), service);
-            if let Err(e) = connection.await
-            {
+            if let Err(e) = connection.await {
                 tracing::debug!(%peer, "REST API connection ended: {e}");
             }
             drop(slot);

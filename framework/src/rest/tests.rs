@@ -492,7 +492,10 @@ async fn call_with_type(
     let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
         .await
         .expect("body");
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -507,7 +510,12 @@ async fn mutations_need_a_json_content_type() {
         ("DELETE", None),
     ] {
         let (st, v) = call_with_type(&app, method, &uri, SPEC_BODY.into(), ct).await;
-        assert_error(st, &v, StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type: application/json");
+        assert_error(
+            st,
+            &v,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type: application/json",
+        );
     }
     assert!(h.sent(Dpid(1)).is_empty(), "nothing reached the switch");
     let (st, _) = call_with_type(
@@ -532,7 +540,10 @@ async fn mutations_need_a_json_content_type() {
         .await
         .expect("infallible");
     assert_eq!(resp.status(), StatusCode::OK);
-    assert!(resp.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+    assert!(resp
+        .headers()
+        .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+        .is_none());
 }
 
 #[tokio::test]
@@ -561,7 +572,10 @@ fn beyond_loopback_needs_a_token_or_insecure() {
     let mut cfg = ApiConfig::default();
     assert!(super::refusal(local, &cfg).is_none());
     let why = super::refusal(open, &cfg).expect("refused");
-    assert!(why.contains("--api-insecure") && why.contains("token"), "{why}");
+    assert!(
+        why.contains("--api-insecure") && why.contains("token"),
+        "{why}"
+    );
     cfg.insecure = true;
     assert!(super::refusal(open, &cfg).is_none());
     cfg.insecure = false;

@@ -19,7 +19,11 @@ pub fn connection(data: &[u8]) {
     let Some((&mode, stream)) = data.split_first() else {
         return;
     };
-    let version = if mode & 2 == 0 { Version::V1_0 } else { Version::V1_3 };
+    let version = if mode & 2 == 0 {
+        Version::V1_0
+    } else {
+        Version::V1_3
+    };
     let cfg = ConnConfig {
         max_reply_bytes: 256 * 1024,
         ..ConnConfig::default()
@@ -46,7 +50,11 @@ pub fn connection(data: &[u8]) {
             "{} unread bytes held",
             input.len()
         );
-        assert!(conn.out_bytes().len() <= MAX_OUT, "output grew to {}", conn.out_bytes().len());
+        assert!(
+            conn.out_bytes().len() <= MAX_OUT,
+            "output grew to {}",
+            conn.out_bytes().len()
+        );
         assert!(conn.pending_requests() <= MAX_PENDING);
         conn.clear_out();
         for o in outs.drain(..) {
@@ -75,7 +83,10 @@ fn handshake(conn: &mut Connection, v: Version, now: Instant, outs: &mut Vec<Out
     let Some(features) = sent.iter().find(|f| f.1 == wire::OFPT_FEATURES_REQUEST) else {
         return;
     };
-    let sent = feed(conn, frames::features_reply(v, features.2, openflow::Dpid(0xa1), 254));
+    let sent = feed(
+        conn,
+        frames::features_reply(v, features.2, openflow::Dpid(0xa1), 254),
+    );
     let types = wire::types(v);
     for f in sent.iter().filter(|f| f.1 == types.stats_request) {
         feed(conn, frames::stats_reply(v, f.2, 0x0d, false, &[]));

@@ -20,7 +20,12 @@ pub fn frames(data: &[u8]) {
         let _ = (msg.kind(), msg.is_partial_reply());
         let _ = (msg.packet_in(), msg.packet_out(), msg.flow_mod());
         let _ = (msg.features_reply(), msg.port_status(), msg.flow_removed());
-        let _ = (msg.error(), msg.control(), msg.stats_request(), msg.stats_reply());
+        let _ = (
+            msg.error(),
+            msg.control(),
+            msg.stats_request(),
+            msg.stats_reply(),
+        );
         let wire = match msg.to_bytes(xid) {
             Ok(w) => w,
             Err(e) => panic!("decoded {msg:?} but cannot re-encode it: {e}"),
