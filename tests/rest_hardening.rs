@@ -136,3 +136,52 @@ fn an_api_beyond_loopback_without_a_token_is_refused_at_startup() {
         "{err}"
     );
 }
+
+#[test]
+fn cli_commands_send_the_token_from_viola_token() {
+    let api = format!("127.0.0.1:{}", free_port());
+    let mut run = Command::new(VIOLA)
+        .args(["run", "--listen", "127.0.0.1:0", "--apps", "topology,flow-state"])
+        .args(["--api", &api])
+        .env("VIOLA_TOKEN", "s3cret-token")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn viola run");
+    let dir = std::env::temp_dir().join(format!("viola-token-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let doc = dir.join("empty.json");
+    std::fs::write(
+        &doc,
+        r#"{"format": "viola.flow-state/1", "taken_at": "2026-11-22T06:55:26.646Z", "switches": []}"#,
+    )
+    .expect("write doc");
+    let restore = |token: Option<&str>| {
+        let mut c = Command::new(VIOLA);
+        c.args(["flows", "restore", "--api", &format!("http://{api}")])
+            .arg(&doc)
+            .env_remove("VIOLA_TOKEN");
+        if let Some(t) = token {
+            c.env("VIOLA_TOKEN", t);
+        }
+        c.output().expect("run viola flows")
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut without = restore(None);
+    while String::from_utf8_lossy(&without.stderr).contains("cannot reach") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        without = restore(None);
+    }
+    let with = restore(Some("s3cret-token"));
+    let _ = run.kill();
+    let _ = run.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!without.status.success());
+    let err = String::from_utf8_lossy(&without.stderr);
+    assert!(err.contains("401") && err.contains("bearer token"), "{err}");
+    assert!(
+        with.status.success(),
+        "{}",
+        String::from_utf8_lossy(&with.stderr)
+    );
+}

@@ -19,8 +19,8 @@ pub struct Api {
     /// Base URL of the controller's REST API (`viola run --api`).
     #[arg(long, default_value = DEFAULT_API, value_name = "URL")]
     api: String,
-    /// Bearer token for an API protected by `[api] token`.
-    #[arg(long, value_name = "TOKEN")]
+    /// Bearer token for an API protected by `[api] token` (default: $VIOLA_TOKEN).
+    #[arg(long, value_name = "TOKEN", env = "VIOLA_TOKEN", hide_env_values = true)]
     token: Option<String>,
 }
 

@@ -15,6 +15,10 @@ pub struct Args {
     /// Machine-readable output.
     #[arg(long, global = true)]
     json: bool,
+    /// Bearer token of the controller's REST API, when `[api] token` protects it
+    /// (default: $VIOLA_TOKEN).
+    #[arg(long, global = true, value_name = "TOKEN", env = "VIOLA_TOKEN", hide_env_values = true)]
+    token: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -43,10 +47,12 @@ enum Command {
     Down,
 }
 
-fn cluster(svc: &ServiceFile) -> anyhow::Result<RealCluster> {
+fn cluster(svc: &ServiceFile, token: Option<String>) -> anyhow::Result<RealCluster> {
     let t = Duration::from_secs(svc.timeouts.controller_s.max(1) * 6);
     let credentials = svc.credentials()?;
-    RealCluster::new(&svc.controller, t, credentials).context("creating the HTTP client")
+    Ok(RealCluster::new(&svc.controller, t, credentials)
+        .context("creating the HTTP client")?
+        .with_controller_token(token))
 }
 
 fn state_dir(svc: &ServiceFile) -> PathBuf {
@@ -62,7 +68,7 @@ fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let svc = ServiceFile::load(&args.service)?;
-    let c = cluster(&svc)?;
+    let c = cluster(&svc, args.token.clone())?;
     match args.command {
         Command::Up => {
             let r = tc::ops::up(&c, &svc).await?;

@@ -20,8 +20,8 @@ pub struct Args {
     /// Base URL of the controller's REST API (`viola run --api`).
     #[arg(long, default_value = DEFAULT_API)]
     api: String,
-    /// Bearer token for an API protected by `[api] token`.
-    #[arg(long, value_name = "TOKEN")]
+    /// Bearer token for an API protected by `[api] token` (default: $VIOLA_TOKEN).
+    #[arg(long, value_name = "TOKEN", env = "VIOLA_TOKEN", hide_env_values = true)]
     token: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]

@@ -126,6 +126,12 @@ impl RealCluster {
         })
     }
 
+    /// Sends `Authorization: Bearer TOKEN` to the controller (its `[api] token`).
+    pub fn with_controller_token(mut self, token: Option<String>) -> Self {
+        self.controller = self.controller.map(|c| c.with_token(token));
+        self
+    }
+
     fn ss(&self, s: &SnapshotServerEntry) -> SnapshotServerClient {
         SnapshotServerClient::new(s.address.clone(), self.credentials.clone())
     }
