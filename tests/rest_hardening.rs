@@ -141,7 +141,13 @@ fn an_api_beyond_loopback_without_a_token_is_refused_at_startup() {
 fn cli_commands_send_the_token_from_viola_token() {
     let api = format!("127.0.0.1:{}", free_port());
     let mut run = Command::new(VIOLA)
-        .args(["run", "--listen", "127.0.0.1:0", "--apps", "topology,flow-state"])
+        .args([
+            "run",
+            "--listen",
+            "127.0.0.1:0",
+            "--apps",
+            "topology,flow-state",
+        ])
         .args(["--api", &api])
         .env("VIOLA_TOKEN", "s3cret-token")
         .stdout(Stdio::null())
@@ -168,7 +174,9 @@ fn cli_commands_send_the_token_from_viola_token() {
     };
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut without = restore(None);
-    while String::from_utf8_lossy(&without.stderr).contains("cannot reach") && Instant::now() < deadline {
+    while String::from_utf8_lossy(&without.stderr).contains("cannot reach")
+        && Instant::now() < deadline
+    {
         std::thread::sleep(Duration::from_millis(100));
         without = restore(None);
     }

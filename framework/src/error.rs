@@ -27,6 +27,10 @@ pub enum RequestError {
     Switch(openflow::ErrorMsg),
     #[error("the switch disconnected before answering")]
     Disconnected,
+    /// A multipart reply past `[openflow] max_reply_bytes` (or the part limit): the
+    /// request was given up and the parts dropped.
+    #[error("the switch's reply grew past the controller's limit ({parts} parts, {bytes} bytes; [openflow] max_reply_bytes)")]
+    ReplyTooLarge { parts: usize, bytes: usize },
     #[error(transparent)]
     Unsupported(#[from] openflow::Unsupported),
 }

@@ -20,7 +20,12 @@ pub struct Api {
     #[arg(long, default_value = DEFAULT_API, value_name = "URL")]
     api: String,
     /// Bearer token for an API protected by `[api] token` (default: $VIOLA_TOKEN).
-    #[arg(long, value_name = "TOKEN", env = "VIOLA_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "VIOLA_TOKEN",
+        hide_env_values = true
+    )]
     token: Option<String>,
 }
 

@@ -17,7 +17,13 @@ pub struct Args {
     json: bool,
     /// Bearer token of the controller's REST API, when `[api] token` protects it
     /// (default: $VIOLA_TOKEN).
-    #[arg(long, global = true, value_name = "TOKEN", env = "VIOLA_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        value_name = "TOKEN",
+        env = "VIOLA_TOKEN",
+        hide_env_values = true
+    )]
     token: Option<String>,
     #[command(subcommand)]
     command: Command,

@@ -21,7 +21,12 @@ pub struct Args {
     #[arg(long, default_value = DEFAULT_API)]
     api: String,
     /// Bearer token for an API protected by `[api] token` (default: $VIOLA_TOKEN).
-    #[arg(long, value_name = "TOKEN", env = "VIOLA_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "VIOLA_TOKEN",
+        hide_env_values = true
+    )]
     token: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]

@@ -621,16 +621,11 @@ impl Connection {
                 *bytes = bytes.saturating_add(frame.len());
                 let overflow = (parts.len() >= max_parts || *bytes > max_bytes) && more;
                 if overflow {
+                    let (parts, bytes) = (parts.len(), *bytes);
                     self.pending.remove(xid);
-                    let e = ErrorMsg {
-                        err_type: error_type::BAD_REQUEST,
-                        code: bad_request::MULTIPART_BUFFER_OVERFLOW,
-                        experimenter: None,
-                        data: Bytes::new(),
-                    };
                     out.push(Output::Reply {
                         xid,
-                        result: Err(RequestError::Switch(e)),
+                        result: Err(RequestError::ReplyTooLarge { parts, bytes }),
                     });
                 } else if !more {
                     if let Some(Pending {

@@ -107,7 +107,9 @@ impl From<RequestError> for ApiError {
         match &e {
             RequestError::NotConnected(d) => ApiError::unknown_switch(*d),
             RequestError::Timeout => ApiError::new(StatusCode::GATEWAY_TIMEOUT, e.to_string()),
-            RequestError::Disconnected => ApiError::new(StatusCode::BAD_GATEWAY, e.to_string()),
+            RequestError::Disconnected | RequestError::ReplyTooLarge { .. } => {
+                ApiError::new(StatusCode::BAD_GATEWAY, e.to_string())
+            }
             RequestError::Unsupported(_) => ApiError::bad_request(e.to_string()),
             RequestError::Switch(err) => switch_error(err),
         }
