@@ -291,8 +291,26 @@ async fn agent_refuses_injection_and_foreign_files_spawning_nothing() {
     start.abort();
 }
 
+/// Lets this test process hold the flood: a normal user's soft descriptor limit is often
+/// 1024, below what the tests open (the daemons under test get their own `ulimit -n`).
+fn raise_own_fd_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let now = getrlimit(Resource::Nofile);
+    let want = now.maximum.map_or(8192, |max| max.min(8192));
+    if now.current.is_some_and(|cur| cur < want) {
+        let _ = setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: Some(want),
+                maximum: now.maximum,
+            },
+        );
+    }
+}
+
 /// Opens `n` connections that never send a byte.
 fn idle_connections(addr: &str, n: usize) -> Vec<TcpStream> {
+    raise_own_fd_limit();
     (0..n)
         .filter_map(|_| TcpStream::connect(addr).ok())
         .collect()

@@ -1,4 +1,4 @@
-//! A hostile switch against the real `viola run`: millions of PORT_STATUS ADDs and a
+//! A hostile switch against the real `viola run`: a million PORT_STATUS ADDs and a
 //! multipart reply that never ends. The controller's memory stays bounded (the figure is
 //! printed), the request fails with a clear error, and a well-behaved switch next to it
 //! keeps being served (its echo is answered).

@@ -30,7 +30,7 @@ use viola_lab::OfVersions;
 
 use ovs_support::{metric, ping_counts, Rig, Setup, TOOLS};
 
-const DPID: u64 = 1;
+const DPID: Dpid = Dpid(1);
 /// Short, so the peers that never finish a handshake are dropped quickly.
 const HANDSHAKE_TIMEOUT_S: f64 = 2.0;
 /// Every bad peer must be gone by then.
@@ -212,7 +212,7 @@ fn bad_input(prefix: &'static str, of: OfVersions) {
     setup.config = cfg;
     let rig = Rig::start(setup, RunDir::new(prefix));
     let mut events = rig.ctl.subscribe();
-    let ovs_switch = rig.wait_switch(Dpid(DPID), Duration::from_secs(20));
+    let ovs_switch = rig.wait_switch(DPID, Duration::from_secs(20));
 
     // Forwarding works before (through the controller: the hub floods every PACKET_IN).
     let (sent, got) = ovs_support::ping(rig.lab(), "h1", "10.0.0.2", 3, "0.2");
@@ -296,13 +296,13 @@ fn bad_input(prefix: &'static str, of: OfVersions) {
     // The OVS connection never dropped.
     let now = rig
         .ctl
-        .switch(Dpid(DPID))
+        .switch(DPID)
         .expect("the OVS bridge is still connected");
     assert_eq!(now.addr, ovs_switch.addr, "same connection");
     assert_eq!(now.connected_at, ovs_switch.connected_at);
     let mut downs = Vec::new();
     while let Ok(e) = events.try_recv() {
-        if matches!(e, ControllerEvent::SwitchDown { dpid } if dpid == Dpid(DPID)) {
+        if matches!(e, ControllerEvent::SwitchDown { dpid } if dpid == DPID) {
             downs.push(e);
         }
     }

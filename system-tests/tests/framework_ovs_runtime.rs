@@ -18,7 +18,7 @@ use viola_lab::OfVersions;
 use ovs_support::{json_ports, metric, ofctl_show_ports, Rig, Setup, TOOLS};
 
 /// Datapath id of `s1` in every lab here.
-const DPID: u64 = 1;
+const DPID: Dpid = Dpid(1);
 const CONNECT: Duration = Duration::from_secs(20);
 
 /// Polls `f` every 20 ms for up to 10 s.
@@ -44,7 +44,7 @@ fn version_name(of: OfVersions) -> &'static str {
 /// negotiated version and the ports `ovs-ofctl show` reports.
 fn check_switch_listed(prefix: &'static str, of: OfVersions) {
     let rig = Rig::start(Setup::new(prefix, of), RunDir::new(prefix));
-    let info = rig.wait_switch(Dpid(DPID), CONNECT);
+    let info = rig.wait_switch(DPID, CONNECT);
     println!(
         "FIGURE OF {}: switch up {} ms after `lab up` began (bridge creation included)",
         version_name(of),
@@ -106,7 +106,7 @@ fn check_switch_listed(prefix: &'static str, of: OfVersions) {
     let has_port = |yes: bool| {
         wait_until(&format!("port 9 listed = {yes}"), || {
             rig.ctl
-                .switch(Dpid(DPID))
+                .switch(DPID)
                 .is_some_and(|s| s.ports.iter().any(|p| p.port_no == 9 && p.name == extra) == yes)
         })
     };
@@ -184,7 +184,7 @@ fn output_ports(flow: &Value) -> Vec<Value> {
 /// it, `DELETE` removes it (and only it).
 fn check_flows(prefix: &'static str, of: OfVersions) {
     let rig = Rig::start(Setup::new(prefix, of), RunDir::new(prefix));
-    rig.wait_switch(Dpid(DPID), CONNECT);
+    rig.wait_switch(DPID, CONNECT);
     let bridge = rig.bridge("s1");
     let path = format!("/api/v1/switches/{}/flows", DPID);
     assert!(
@@ -269,7 +269,7 @@ fn check_flows(prefix: &'static str, of: OfVersions) {
     let parts = rig
         .block_on(
             rig.ctl
-                .request(Dpid(DPID), &StatsRequest::Flow(FlowStatsRequest::default())),
+                .request(DPID, &StatsRequest::Flow(FlowStatsRequest::default())),
         )
         .expect("flow stats request");
     let entries: usize = parts
@@ -306,7 +306,7 @@ fn check_flows(prefix: &'static str, of: OfVersions) {
         let (status, body) = rig.call(reqwest::Method::POST, &path, Some(&bad));
         assert!((400..500).contains(&status), "table 254: {status} {body}");
     }
-    assert!(rig.ctl.switch(Dpid(DPID)).is_some());
+    assert!(rig.ctl.switch(DPID).is_some());
     rig.finish();
 }
 
@@ -317,7 +317,7 @@ fn check_metrics(prefix: &'static str, of: OfVersions) {
     cfg.openflow.echo_interval = 0.2;
     setup.config = cfg;
     let rig = Rig::start(setup, RunDir::new(prefix));
-    rig.wait_switch(Dpid(DPID), CONNECT);
+    rig.wait_switch(DPID, CONNECT);
     // Echo requests go out every 0.2 s; wait until a reply was timed.
     let series = "viola_echo_rtt_seconds_count";
     let start = std::time::Instant::now();
@@ -354,7 +354,7 @@ fn check_metrics(prefix: &'static str, of: OfVersions) {
 fn check_restart(prefix: &'static str, of: OfVersions) {
     let rig = Rig::start(Setup::new(prefix, of), RunDir::new(prefix));
     let mut events = rig.ctl.subscribe();
-    let first = rig.wait_switch(Dpid(DPID), CONNECT);
+    let first = rig.wait_switch(DPID, CONNECT);
     rig.stop_vswitchd();
     let mut seen = Vec::new();
     let wait_for = |events: &mut tokio::sync::broadcast::Receiver<ControllerEvent>,
@@ -371,7 +371,7 @@ fn check_restart(prefix: &'static str, of: OfVersions) {
                                 | ControllerEvent::SwitchDown { dpid } => Some(*dpid),
                                 _ => None,
                             };
-                            if e.name() == want && dpid == Some(Dpid(DPID)) {
+                            if e.name() == want && dpid == Some(DPID) {
                                 return;
                             }
                         }
@@ -387,7 +387,7 @@ fn check_restart(prefix: &'static str, of: OfVersions) {
         wait_for(&mut events, &mut seen, "switch_down").is_ok(),
         "no switch_down after ovs-vswitchd stopped; events: {seen:?}"
     );
-    assert!(rig.ctl.switch(Dpid(DPID)).is_none());
+    assert!(rig.ctl.switch(DPID).is_none());
     assert_eq!(rig.get_json("/api/v1/switches"), json!([]));
 
     rig.start_vswitchd();
@@ -397,7 +397,7 @@ fn check_restart(prefix: &'static str, of: OfVersions) {
         "no switch_up after ovs-vswitchd restarted; events: {seen:?}{}",
         rig.diag()
     );
-    let again = rig.wait_switch(Dpid(DPID), CONNECT);
+    let again = rig.wait_switch(DPID, CONNECT);
     println!(
         "FIGURE ovs-vswitchd restarted: switch up again {} ms after it started",
         t0.elapsed().as_millis()
@@ -425,7 +425,7 @@ fn check_hung_switch(prefix: &'static str, of: OfVersions) {
     cfg.openflow.echo_misses = 2;
     setup.config = cfg;
     let rig = Rig::start(setup, RunDir::new(prefix));
-    let first = rig.wait_switch(Dpid(DPID), CONNECT);
+    let first = rig.wait_switch(DPID, CONNECT);
     let pid = rig.ovs().pid("ovs-vswitchd").expect("ovs-vswitchd pid");
     let signal = |sig: &str| {
         let st = std::process::Command::new("kill")
@@ -438,7 +438,7 @@ fn check_hung_switch(prefix: &'static str, of: OfVersions) {
     let t0 = std::time::Instant::now();
     let dropped = (|| {
         while t0.elapsed() < Duration::from_secs(10) {
-            if rig.ctl.switch(Dpid(DPID)).is_none() {
+            if rig.ctl.switch(DPID).is_none() {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -453,7 +453,7 @@ fn check_hung_switch(prefix: &'static str, of: OfVersions) {
         dead_after >= Duration::from_millis(300),
         "declared dead too early: {dead_after:?}"
     );
-    let again = rig.wait_switch(Dpid(DPID), CONNECT);
+    let again = rig.wait_switch(DPID, CONNECT);
     assert_ne!(again.addr, first.addr, "a new connection after SIGCONT");
     println!(
         "FIGURE hung ovs-vswitchd declared dead after {} ms (echo 0.3 s x 2), back {} ms after SIGCONT",

@@ -29,7 +29,7 @@ use viola_lab::OfVersions;
 
 use ovs_support::{Rig, Setup, SwitchSsl, TOOLS};
 
-const DPID: u64 = 1;
+const DPID: Dpid = Dpid(1);
 
 struct Ca {
     cert: rcgen::Certificate,
@@ -126,7 +126,7 @@ fn ovs_over_tls_body() {
     setup.config = cfg;
     setup.tls = Some(ssl);
     let rig = Rig::start(setup, dir);
-    let info = rig.wait_switch(Dpid(DPID), Duration::from_secs(30));
+    let info = rig.wait_switch(DPID, Duration::from_secs(30));
     assert_eq!(info.version, V1_3);
     let list = rig.get_json("/api/v1/switches");
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
@@ -203,7 +203,7 @@ fn ovs_over_tls_body() {
         "a switch certificate from another CA must be refused"
     );
     assert!(rig.ctl.switch(Dpid(0xbad)).is_none());
-    assert!(rig.ctl.switch(Dpid(DPID)).is_some(), "the OVS switch stays");
+    assert!(rig.ctl.switch(DPID).is_some(), "the OVS switch stays");
     rig.finish();
 }
 

@@ -124,10 +124,11 @@ impl Viola {
             .collect()
     }
 
-    /// Sum of `viola_packet_in_total` over every switch, from `GET /metrics`.
+    /// PACKET_INs received from every switch (`viola_messages_received_total{type="PACKET_IN"}`).
     pub fn packet_ins(&self) -> u64 {
         let text = self.get_text("/metrics");
-        sum_metric(&text, "viola_packet_in_total")
+        // Per-switch series go when a switch disconnects; the per-type total stays.
+        sum_metric(&text, "viola_messages_received_total{type=\"PACKET_IN\"}")
     }
 
     /// LLDP probes the topology app received (each one a packet-in).

@@ -236,6 +236,10 @@ impl Rig {
     pub fn call(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> (u16, Value) {
         self.rt.block_on(async {
             let mut req = self.http.request(method.clone(), self.url(path));
+            if method != reqwest::Method::GET {
+                // Every mutating route wants it, with or without a body.
+                req = req.header("content-type", "application/json");
+            }
             if let Some(b) = body {
                 req = req.json(b);
             }
