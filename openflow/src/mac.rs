@@ -20,6 +20,11 @@ impl MacAddr {
     pub const fn is_multicast(&self) -> bool {
         self.0[0] & 0x01 != 0
     }
+    /// A link-local control address a bridge must never forward: 01:80:c2:00:00:00 to :0f
+    /// (STP, pause, LACP, 802.1X, LLDP…).
+    pub fn is_link_local_control(&self) -> bool {
+        self.0[..5] == [0x01, 0x80, 0xc2, 0x00, 0x00] && self.0[5] <= 0x0f
+    }
     pub fn is_broadcast(&self) -> bool {
         *self == Self::BROADCAST
     }

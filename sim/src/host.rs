@@ -13,7 +13,7 @@ use openflow::MacAddr;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::build::{self, ARP_REPLY, ARP_REQUEST, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST};
+use super::build::{self, ArpOp, ARP_REPLY, ARP_REQUEST, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST};
 use super::link::{Input, LoopGuard, NetStats, Peer, Tag};
 
 /// Most frames a host keeps in its receive log.
@@ -113,7 +113,7 @@ impl Shared {
                             let _ = w.send(a.sha);
                         }
                     }
-                    if a.op == ARP_REQUEST {
+                    if a.op == ArpOp::Request {
                         out.push(build::arp(ARP_REPLY, self.mac, self.ip, a.sha, a.spa));
                     }
                 }

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Instant;
 
+use openflow::packet::EthernetFrame;
 use openflow::{port, port_reason, Action, FlowMod, MacAddr, Match, PacketOut, PortInfo};
 use viola_framework::metrics::metrics;
 use viola_framework::{App, Context, Controller, Dpid, Event, Verdict};
@@ -282,7 +283,7 @@ impl TopologyApp {
     }
 
     fn on_packet_in(&self, cx: &mut Context<'_>, dpid: Dpid, pi: &openflow::PacketIn) -> Verdict {
-        let Some(h) = frame::eth(&pi.data) else {
+        let Ok(h) = EthernetFrame::parse(&pi.data) else {
             return Verdict::Continue;
         };
         let in_port = pi.in_port();
@@ -290,11 +291,11 @@ impl TopologyApp {
             self.on_lldp_in(cx, dpid, in_port, &pi.data);
             return Verdict::Stop;
         }
-        if h.src.is_multicast() || frame::is_link_local_control(h.dst) {
+        if h.src.is_multicast() || h.dst.is_link_local_control() {
             return Verdict::Continue;
         }
         let now = cx.now();
-        let ip = frame::sender_ip(&pi.data, &h);
+        let ip = frame::sender_ip(&h);
         let at = PortRef::new(dpid, in_port);
         let view = self.snapshot();
         // Fast path: nothing new about a host we know (the table is shared, so this only

@@ -18,9 +18,9 @@
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use openflow::packet::peek_eth;
 use openflow::{port, Action, FlowMod, MacAddr, Match, OxmField, PacketIn, PacketOut, Version};
 use viola_framework::{App, Context, Controller, Dpid, Event, Verdict};
-use viola_topology::frame;
 use viola_topology::lldp::ETHERTYPE_LLDP;
 use viola_topology::{HostGoneReason, PortRef, TopologyApp, TopologyEvent, TopologyView};
 
@@ -119,13 +119,13 @@ impl L2Learning {
     }
 
     fn on_packet_in(&self, cx: &mut Context<'_>, dpid: Dpid, pi: &PacketIn) -> Verdict {
-        let Some(h) = frame::eth(&pi.data) else {
+        let Some((dst, src, ethertype)) = peek_eth(&pi.data) else {
             return Verdict::Continue;
         };
-        if h.ethertype == ETHERTYPE_LLDP {
+        if ethertype == ETHERTYPE_LLDP {
             return Verdict::Continue;
         }
-        if frame::is_link_local_control(h.dst) {
+        if dst.is_link_local_control() {
             return Verdict::Stop;
         }
         self.stats.packet_ins.fetch_add(1, Ordering::Relaxed);
@@ -134,8 +134,8 @@ impl L2Learning {
         let p = Packet {
             dpid,
             in_port: pi.in_port(),
-            src: h.src,
-            dst: h.dst,
+            src,
+            dst,
         };
         let max = self.cfg.max_macs_per_switch;
         let (learned, dst_port, delta) = self.tables.with(dpid, |t| {

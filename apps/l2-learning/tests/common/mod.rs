@@ -81,8 +81,8 @@ pub fn ipv4(a: usize, b: usize) -> Vec<u8> {
 
 fn fields(in_port: u32, frame: &[u8]) -> Match {
     let mut m = Match::new().in_port(in_port);
-    if let Some(h) = viola_topology::frame::eth(frame) {
-        m = m.eth_dst(h.dst).eth_src(h.src).eth_type(h.ethertype);
+    if let Some((dst, src, ethertype)) = openflow::packet::peek_eth(frame) {
+        m = m.eth_dst(dst).eth_src(src).eth_type(ethertype);
     }
     m
 }
