@@ -104,7 +104,7 @@ if [ -d "$HOME/.cargo/registry" ] && [ ! -d "$WORK/cargo-home/registry" ]; then
 fi
 runuser -u "$TEST_USER" -- mkdir -p "$WORK/src" "$WORK/cargo-home" "$WORK/target" "$WORK/tools"
 git ls-files -z --cached --others --exclude-standard | xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh \
-    | tar --null -T - -cf - | runuser -u "$TEST_USER" -- tar -xf - -C "$WORK/src"
+    | tar --null -T - -cf - | runuser -u "$TEST_USER" -- tar -xmf - -C "$WORK/src"  # -m: fresh mtimes, so cargo rebuilds what changed
 
 # Root and the user share one environment, so the system tier reuses the user's build.
 as() {
