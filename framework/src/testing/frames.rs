@@ -106,3 +106,28 @@ pub fn split(bytes: &[u8]) -> Vec<(u8, u8, u32, Vec<u8>)> {
         })
         .collect()
 }
+
+/// `n` 1.3 PORT_STATUS ADDs for ports 1..=n of switch `dpid` (one encoded and patched:
+/// the port number sits at offset 16), back to back: a port flood.
+pub fn port_status_adds_v13(dpid: crate::Dpid, n: u32) -> Vec<u8> {
+    let mut one = Vec::new();
+    let status = openflow::PortStatus {
+        reason: openflow::port_reason::ADD,
+        port: super::fake_port(dpid, 1),
+    };
+    let encoded = openflow::Message::from_neutral(Version::V1_3, &status)
+        .ok()
+        .map(|m| m.encode(1, &mut one));
+    if !matches!(encoded, Some(Ok(()))) || one.len() < 20 {
+        return Vec::new();
+    }
+    let mut out = Vec::with_capacity(one.len() * n as usize);
+    for port_no in 1..=n {
+        let at = out.len();
+        out.extend_from_slice(&one);
+        if let Some(p) = out.get_mut(at + 16..at + 20) {
+            p.copy_from_slice(&port_no.to_be_bytes());
+        }
+    }
+    out
+}

@@ -30,6 +30,7 @@
 //! assert_eq!(app.0.load(std::sync::atomic::Ordering::Relaxed), 1); // SwitchUp
 //! ```
 
+mod echoing;
 mod fake_switch;
 pub mod frames;
 mod scripted;
@@ -45,6 +46,7 @@ use openflow::{
 };
 use tokio::sync::{mpsc, Notify};
 
+pub use echoing::EchoingSwitch;
 pub use fake_switch::FakeSwitch;
 pub use scripted::{ScriptedSwitch, RECV_TIMEOUT};
 /// The flow table model of the fake switches (the simulated switch's), re-exported so
