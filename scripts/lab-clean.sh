@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Remove every Viola lab leftover without needing the viola binary (CI runs it before and
-# after the tests): bridges, namespaces and links named `vl-…` (labs) or `vtN-…` (lab
-# tests), and the private OVS daemons of /run/viola-ovs and of the tests' run dirs.
+# after the tests): bridges, namespaces and links named `vl-…` (labs) or with a system
+# test's prefix (`vtN-`, `vtns-`, `vb1-`, `vf2-`, `vsd-`…: what a test killed midway leaves),
+# and the private OVS daemons of /run/viola-ovs and of the tests' run dirs.
 # `viola lab down` does the same for one run dir; this is the belt-and-braces version.
 #
 #   scripts/lab-clean.sh
 set -uo pipefail
 
-ours() { grep -E '^(vl-|vt[0-9]+-|vtns-)'; }
+ours() { grep -E '^(vl-|vtns-|vt[0-9]+-|v[bfs][0-9a-z]-)'; }
 
 stop_daemons() { # stop_daemons DIR: the private ovs-vswitchd/ovsdb-server of DIR
     local dir=$1 name pid
