@@ -88,9 +88,10 @@ async fn port_status_floods_and_endless_multipart_leave_memory_bounded() {
     const PORTS: u32 = 1_000_000;
     let flood = frames::port_status_adds_v13(Dpid(0x66), PORTS);
     let frame_len = flood.len() / PORTS as usize;
-    for chunk in flood.chunks(frame_len * 8192) {
-        hostile.send(chunk).await.expect("send the port flood");
-    }
+    hostile
+        .send_frames(&flood, frame_len)
+        .await
+        .expect("send the port flood");
     drop(flood);
 
     // A flow-stats request through the REST API, answered with parts that never end.
@@ -100,27 +101,22 @@ async fn port_status_floods_and_endless_multipart_leave_memory_bounded() {
         .next(MULTIPART_REQUEST, Duration::from_secs(30))
         .await
         .expect("the controller asks for flow stats");
-    let part = frames::stats_reply(V1_3, xid, 0xffff, true, &[0x5a; 60_000]);
-    let mut sent_parts = 0usize;
-    let answer = loop {
-        for _ in 0..64 {
-            hostile.send(&part).await.expect("send a part");
-            sent_parts += 1;
-        }
-        if ask.is_finished() || sent_parts > 4_000 {
-            break ask.await.expect("join").expect("the REST call answers");
-        }
-    };
+    let sent_parts = hostile
+        .endless_reply(xid, || ask.is_finished(), 4_096)
+        .await
+        .expect("send parts");
+    let answer = ask.await.expect("join").expect("the REST call answers");
     // The controller keeps ignoring further parts of the failed request.
-    for _ in 0..256 {
-        hostile.send(&part).await.expect("send a part");
-    }
+    let more = hostile
+        .endless_reply(xid, || false, 256)
+        .await
+        .expect("send parts");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let after = rss_kib(pid, "VmHWM:");
     eprintln!(
         "controller peak RSS: {before} KiB before, {after} KiB after {PORTS} PORT_STATUS ADDs \
          and {} multipart parts of 60 kB",
-        sent_parts + 256
+        sent_parts + more
     );
     assert!(answer.contains("max_reply_bytes"), "{answer}");
     assert!(

@@ -71,27 +71,22 @@ fn case() {
             .expect("the hostile switch connects");
         let flood = frames::port_status_adds_v13(Dpid(0x66), PORTS);
         let frame_len = flood.len() / PORTS as usize;
-        for chunk in flood.chunks(frame_len * 8192) {
-            hostile.send(chunk).await.expect("send the port flood");
-        }
+        hostile
+            .send_frames(&flood, frame_len)
+            .await
+            .expect("send the port flood");
         let url = format!("http://{api}/api/v1/switches/0000000000000066/flows");
         let ask = tokio::spawn(async move { reqwest::get(url).await?.text().await });
         let xid = hostile
             .next(MULTIPART_REQUEST, Duration::from_secs(30))
             .await
             .expect("the controller asks for flow stats");
-        let part = frames::stats_reply(V1_3, xid, 0xffff, true, &[0x5a; 60_000]);
-        let mut parts = 0usize;
-        loop {
-            for _ in 0..64 {
-                hostile.send(&part).await.expect("send a part");
-                parts += 1;
-            }
-            if ask.is_finished() || parts > 4_000 {
-                let answer = ask.await.expect("join").expect("the REST call answers");
-                return (answer, parts);
-            }
-        }
+        let parts = hostile
+            .endless_reply(xid, || ask.is_finished(), 4_096)
+            .await
+            .expect("send parts");
+        let answer = ask.await.expect("join").expect("the REST call answers");
+        (answer, parts)
     });
     let flood_took = t.elapsed();
     let out = pinger.wait_with_output().expect("ping ends");

@@ -55,6 +55,34 @@ impl EchoingSwitch {
         self.wr.lock().await.write_all(bytes).await
     }
 
+    /// Writes `stream` (frames of `frame_len` bytes back to back) in chunks of whole
+    /// frames, so echo replies can go in between.
+    pub async fn send_frames(&self, stream: &[u8], frame_len: usize) -> std::io::Result<()> {
+        for chunk in stream.chunks(frame_len.max(1) * 8192) {
+            self.send(chunk).await?;
+        }
+        Ok(())
+    }
+
+    /// Answers multipart request `xid` (1.3) with 60 kB parts that all say "more", in
+    /// batches of 64, until `done()` or `max_parts` were sent; returns how many were.
+    pub async fn endless_reply(
+        &self,
+        xid: u32,
+        done: impl Fn() -> bool,
+        max_parts: usize,
+    ) -> std::io::Result<usize> {
+        let part = frames::stats_reply(Version::V1_3, xid, 0xffff, true, &[0x5a; 60_000]);
+        let mut sent = 0;
+        while sent < max_parts && !done() {
+            for _ in 0..64 {
+                self.send(&part).await?;
+                sent += 1;
+            }
+        }
+        Ok(sent)
+    }
+
     /// The xid of the next message of type `msg_type` from the controller, within
     /// `timeout`; `None` if the controller closed the connection or time ran out.
     pub async fn next(&mut self, msg_type: u8, timeout: Duration) -> Option<u32> {
