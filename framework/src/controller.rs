@@ -108,12 +108,23 @@ impl Controller {
     }
 
     /// Registers a switch; returns the entry it replaced (same dpid, older connection).
-    pub(crate) fn register(&self, entry: SwitchEntry) -> Option<SwitchEntry> {
-        let old = self.write().insert(entry.info.dpid, entry);
+    /// With `replace` false a connected dpid is left to its holder, whose address is the
+    /// error; the check and the insert are one step under the lock, so two claimants that
+    /// finish their handshakes at once cannot both get in.
+    pub(crate) fn register(
+        &self,
+        entry: SwitchEntry,
+        replace: bool,
+    ) -> Result<Option<SwitchEntry>, std::net::SocketAddr> {
+        let mut map = self.write();
+        if let Some(holder) = map.get(&entry.info.dpid).filter(|_| !replace) {
+            return Err(holder.info.addr);
+        }
+        let old = map.insert(entry.info.dpid, entry);
         if old.is_none() {
             crate::metrics::metrics().switches_connected.inc();
         }
-        old
+        Ok(old)
     }
 
     /// Removes the switch if it still belongs to connection `conn_id`.
@@ -162,14 +173,6 @@ impl Controller {
             }
         }
         true
-    }
-
-    /// Whether a connection other than `conn_id` holds `dpid`, and its peer address.
-    pub(crate) fn holder(&self, dpid: Dpid, conn_id: u64) -> Option<std::net::SocketAddr> {
-        self.read()
-            .get(&dpid)
-            .filter(|e| e.conn_id != conn_id)
-            .map(|e| e.info.addr)
     }
 
     fn entry(&self, dpid: Dpid) -> Option<(Version, Backend)> {

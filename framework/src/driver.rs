@@ -244,32 +244,29 @@ impl SwitchTask {
                             close: self.close.clone(),
                         },
                     };
-                    match self.ctl.settings().duplicate_dpid {
-                        DuplicateDpid::Replace => {}
-                        DuplicateDpid::Refuse => {
-                            if let Some(holder) = self.ctl.holder(dpid, self.conn_id) {
-                                tracing::warn!(dpid = %dpid, holder = %holder, refused = %self.addr,
-                                    "second connection for a datapath id refused (duplicate_dpid = refuse)");
-                                self.close.notify_one();
-                                continue;
-                            }
-                        }
-                        DuplicateDpid::Pin => {
-                            if !self.claims.allows(dpid) {
-                                tracing::warn!(dpid = %dpid, refused = %self.addr,
-                                    "switch refused (duplicate_dpid = pin): {}", self.claims.refusal(dpid));
-                                self.close.notify_one();
-                                continue;
-                            }
-                        }
+                    let policy = self.ctl.settings().duplicate_dpid;
+                    if policy == DuplicateDpid::Pin && !self.claims.allows(dpid) {
+                        tracing::warn!(dpid = %dpid, refused = %self.addr,
+                            "switch refused (duplicate_dpid = pin): {}", self.claims.refusal(dpid));
+                        self.close.notify_one();
+                        continue;
                     }
+                    let old = match self.ctl.register(entry, policy != DuplicateDpid::Refuse) {
+                        Ok(old) => old,
+                        Err(holder) => {
+                            tracing::warn!(dpid = %dpid, holder = %holder, refused = %self.addr,
+                                "second connection for a datapath id refused (duplicate_dpid = refuse)");
+                            self.close.notify_one();
+                            continue;
+                        }
+                    };
                     self.dpid = Some(dpid);
                     self.packet_ins = Some(
                         crate::metrics::metrics()
                             .packet_in_total
                             .with_label_values(&[&dpid.to_string()]),
                     );
-                    if let Some(old) = self.ctl.register(entry) {
+                    if let Some(old) = old {
                         // Same dpid on a new connection: the new one wins (see docs).
                         tracing::warn!(dpid = %dpid, old = %old.info.addr, new = %self.addr,
                             "second connection for a datapath id: replacing the old one");

@@ -161,14 +161,18 @@ impl Harness {
         spawn_drainer(&fake);
         self.switches.insert(info.dpid, fake);
         let conn_id = self.ctl.next_conn_id();
-        self.ctl.register(SwitchEntry {
-            info: info.clone(),
-            conn_id,
-            backend: Backend {
-                tx,
-                close: Arc::new(Notify::new()),
+        // Replacing never fails; a test that adds the same dpid twice replaces it.
+        let _ = self.ctl.register(
+            SwitchEntry {
+                info: info.clone(),
+                conn_id,
+                backend: Backend {
+                    tx,
+                    close: Arc::new(Notify::new()),
+                },
             },
-        });
+            true,
+        );
         self.deliver(&Event::SwitchUp(&info))
     }
 
