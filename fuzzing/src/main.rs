@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use viola_framework::layers::panic_message;
 use viola_fuzzing::{corpus, mutate, Target, TARGETS};
 
 const DEFAULT_SEED: u64 = 0x0076_696f_6c61;
@@ -79,15 +80,6 @@ fn parse() -> Result<Options, String> {
     Ok(o)
 }
 
-/// A panic's message.
-fn message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "non-string panic".into())
-}
-
 fn save(name: &str, input: &[u8]) -> std::io::Result<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("regressions")
@@ -126,7 +118,7 @@ fn run(name: &str, target: Target, o: &Options) -> Result<u64, String> {
         };
         n += 1;
         if let Err(p) = catch_unwind(AssertUnwindSafe(|| target(&input))) {
-            let why = message(p.as_ref());
+            let why = panic_message(p.as_ref());
             let saved = match save(name, &input) {
                 Ok(path) => path.display().to_string(),
                 Err(e) => format!("(not saved: {e}) {}", hex::encode(&input)),

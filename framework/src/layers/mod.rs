@@ -7,7 +7,7 @@ mod rate_limit;
 mod timing;
 mod tracing_layer;
 
-pub use panic_guard::{PanicGuard, PanicGuardLayer};
+pub use panic_guard::{panic_message, PanicGuard, PanicGuardLayer};
 pub use rate_limit::{RateLimit, RateLimitLayer};
 pub use timing::{flush_thread, Timed, TimingLayer};
 pub use tracing_layer::{Traced, TracingLayer};

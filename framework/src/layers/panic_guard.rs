@@ -38,6 +38,15 @@ impl<S> Layer<S> for PanicGuardLayer {
     }
 }
 
+/// The message a panic was raised with (`panic!("…")` gives a `&str` or a `String`).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-string panic".into())
+}
+
 /// A handler whose panics are caught and counted.
 pub struct PanicGuard<S> {
     inner: S,
@@ -53,11 +62,7 @@ impl<S: Handler> Handler for PanicGuard<S> {
             Ok(v) => v,
             Err(payload) => {
                 self.panics.inc();
-                let why = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "a non-string panic".into());
+                let why = panic_message(payload.as_ref());
                 tracing::error!(
                     app = self.app,
                     dpid = ?event.dpid(),
