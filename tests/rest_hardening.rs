@@ -2,37 +2,36 @@
 //! `text/plain` POST, a 60 MiB JSON array, and an API address beyond loopback without a
 //! token.
 
-use std::net::{SocketAddr, TcpListener};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::net::SocketAddr;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-const VIOLA: &str = env!("CARGO_BIN_EXE_viola");
+use common::{free_addr, ViolaRun, VIOLA};
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// `viola run` with its OpenFlow listener on a free loopback port, killed on drop.
+/// `viola run` with its OpenFlow listener on a free loopback port, once its API answers.
 struct Controller {
-    child: Child,
+    run: ViolaRun,
     api: SocketAddr,
 }
 
 impl Controller {
     async fn start() -> Controller {
-        let api: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
-        let child = Command::new(VIOLA)
-            .args(["run", "--listen", "127.0.0.1:0", "--apps", "topology"])
-            .args(["--api", &api.to_string()])
-            .env_remove("VIOLA_TOKEN")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn viola run");
-        let c = Controller { child, api };
+        let api = free_addr();
+        let run = ViolaRun::spawn(
+            &[
+                "--listen",
+                "127.0.0.1:0",
+                "--apps",
+                "topology",
+                "--api",
+                &api.to_string(),
+            ],
+            &[],
+            None,
+        );
+        let c = Controller { run, api };
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if let Ok(r) = reqwest::get(c.url("/api/v1/switches")).await {
@@ -49,22 +48,8 @@ impl Controller {
         format!("http://{}{path}", self.api)
     }
 
-    /// Peak resident memory of the controller process (VmHWM), in KiB.
     fn peak_rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .expect("read /proc status");
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmHWM line")
-    }
-}
-
-impl Drop for Controller {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.run.peak_rss_kib()
     }
 }
 
@@ -124,7 +109,7 @@ async fn a_60_mib_json_array_does_not_blow_memory() {
 fn an_api_beyond_loopback_without_a_token_is_refused_at_startup() {
     let out = Command::new(VIOLA)
         .args(["run", "--listen", "127.0.0.1:0", "--apps", "topology"])
-        .args(["--api", &format!("0.0.0.0:{}", free_port())])
+        .args(["--api", &format!("0.0.0.0:{}", free_addr().port())])
         .env_remove("VIOLA_TOKEN")
         .output()
         .expect("run viola");
@@ -139,21 +124,19 @@ fn an_api_beyond_loopback_without_a_token_is_refused_at_startup() {
 
 #[test]
 fn cli_commands_send_the_token_from_viola_token() {
-    let api = format!("127.0.0.1:{}", free_port());
-    let mut run = Command::new(VIOLA)
-        .args([
-            "run",
+    let api = free_addr().to_string();
+    let run = ViolaRun::spawn(
+        &[
             "--listen",
             "127.0.0.1:0",
             "--apps",
             "topology,flow-state",
-        ])
-        .args(["--api", &api])
-        .env("VIOLA_TOKEN", "s3cret-token")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn viola run");
+            "--api",
+            &api,
+        ],
+        &[("VIOLA_TOKEN", "s3cret-token")],
+        None,
+    );
     let dir = std::env::temp_dir().join(format!("viola-token-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let doc = dir.join("empty.json");
@@ -181,8 +164,7 @@ fn cli_commands_send_the_token_from_viola_token() {
         without = restore(None);
     }
     let with = restore(Some("s3cret-token"));
-    let _ = run.kill();
-    let _ = run.wait();
+    drop(run);
     let _ = std::fs::remove_dir_all(&dir);
     assert!(!without.status.success());
     let err = String::from_utf8_lossy(&without.stderr);

@@ -3,44 +3,20 @@
 //! printed), the request fails with a clear error, and a well-behaved switch next to it
 //! keeps being served (its echo is answered).
 
-use std::net::{SocketAddr, TcpListener};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::net::SocketAddr;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use common::{free_addr, ViolaRun};
 use openflow::Dpid;
 use openflow::Version::V1_3;
 use viola_framework::testing::{frames, EchoingSwitch};
 
-const VIOLA: &str = env!("CARGO_BIN_EXE_viola");
 /// Message types (1.3).
 const ECHO_REPLY: u8 = 3;
 const MULTIPART_REQUEST: u8 = 18;
-
-fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-}
-
-struct Controller(Child);
-
-impl Drop for Controller {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn rss_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix(field))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .expect("a /proc status field")
-}
 
 /// An [`EchoingSwitch`] once `viola run` listens.
 async fn connect(of: SocketAddr, dpid: Dpid) -> EchoingSwitch {
@@ -60,29 +36,23 @@ async fn connect(of: SocketAddr, dpid: Dpid) -> EchoingSwitch {
 async fn port_status_floods_and_endless_multipart_leave_memory_bounded() {
     let (of, api) = (free_addr(), free_addr());
     let log = std::env::temp_dir().join(format!("viola-switch-flood-{}.log", std::process::id()));
-    let child = Command::new(VIOLA)
-        .args([
-            "run",
+    let stderr = std::fs::File::create(&log).ok().map(Stdio::from);
+    let run = ViolaRun::spawn(
+        &[
             "--listen",
             &of.to_string(),
             "--api",
             &api.to_string(),
-        ])
-        .args(["--apps", "topology,l2-learning"])
-        .stdout(Stdio::null())
-        .stderr(
-            std::fs::File::create(&log)
-                .map(Stdio::from)
-                .unwrap_or_else(|_| Stdio::null()),
-        )
-        .spawn()
-        .expect("spawn viola run");
-    let pid = child.id();
-    let _guard = Controller(child);
+            "--apps",
+            "topology,l2-learning",
+        ],
+        &[],
+        stderr,
+    );
     let mut hostile = connect(of, Dpid(0x66)).await;
     let mut good = connect(of, Dpid(0x67)).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let before = rss_kib(pid, "VmHWM:");
+    let before = run.peak_rss_kib();
 
     // A million new ports, written in whole frames so echo replies can go in between.
     const PORTS: u32 = 1_000_000;
@@ -112,7 +82,7 @@ async fn port_status_floods_and_endless_multipart_leave_memory_bounded() {
         .await
         .expect("send parts");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let after = rss_kib(pid, "VmHWM:");
+    let after = run.peak_rss_kib();
     eprintln!(
         "controller peak RSS: {before} KiB before, {after} KiB after {PORTS} PORT_STATUS ADDs \
          and {} multipart parts of 60 kB",

@@ -40,7 +40,7 @@ use tokio::time::Instant;
 pub use classify::{classify, Frame, Tag};
 pub use frames::{host_mac, source_mac, ProbeTemplate};
 pub use report::{BenchReport, ConnectionReport, LatencyReport};
-pub use rss::{listener_pid, rss_kib};
+pub use rss::{listener_pid, peak_rss_kib, rss_kib};
 pub use stats::{summarize, Histogram, Summary};
 
 use switch::{Counters, Phase, Plan, Shared};

@@ -5,12 +5,21 @@ use std::net::SocketAddr;
 
 /// `VmRSS` of a process in KiB.
 pub fn rss_kib(pid: u32) -> Option<u64> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    parse_vmrss(&s)
+    status_kib(pid, "VmRSS:")
 }
 
-fn parse_vmrss(status: &str) -> Option<u64> {
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+/// `VmHWM` of a process in KiB: the peak resident memory since it started.
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmHWM:")
+}
+
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    parse_field(&s, field)
+}
+
+fn parse_field(status: &str, field: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
@@ -62,10 +71,11 @@ mod tests {
     #[test]
     fn reads_vmrss() {
         assert_eq!(
-            parse_vmrss("Name:\tx\nVmRSS:\t  12345 kB\nVmSwap: 0 kB\n"),
+            parse_field("Name:\tx\nVmRSS:\t  12345 kB\nVmSwap: 0 kB\n", "VmRSS:"),
             Some(12345)
         );
         assert!(rss_kib(std::process::id()).is_some_and(|k| k > 0));
+        assert!(peak_rss_kib(std::process::id()).is_some_and(|k| k > 0));
     }
 
     #[test]

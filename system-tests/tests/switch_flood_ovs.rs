@@ -25,14 +25,7 @@ const PINGS: u32 = 40;
 
 /// Peak resident memory of this process (the controller runs in it), in KiB.
 fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .expect("VmHWM")
+    viola_bench::peak_rss_kib(std::process::id()).expect("VmHWM")
 }
 
 fn case() {
