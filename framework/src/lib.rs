@@ -1,6 +1,7 @@
 //! # viola-framework — the controller runtime
 #![forbid(unsafe_code)]
 
+mod accept;
 pub mod app;
 pub mod claims;
 pub mod config;

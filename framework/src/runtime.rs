@@ -11,6 +11,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
+use crate::accept::{accept, Retry};
 use crate::claims::Claims;
 use crate::config::{Config, ListenAddr};
 use crate::dispatch::dispatch;
@@ -227,6 +228,12 @@ impl Drop for RunningController {
     }
 }
 
+/// EMFILE and friends: a fixed pause instead of spinning.
+const OPENFLOW_ACCEPT_RETRY: Retry = Retry {
+    first: Duration::from_millis(100),
+    max: Duration::from_millis(100),
+};
+
 async fn accept_loop(
     ctl: Controller,
     listener: TcpListener,
@@ -235,18 +242,9 @@ async fn accept_loop(
     alive: mpsc::Sender<()>,
 ) {
     loop {
-        let accepted = tokio::select! {
-            r = listener.accept() => r,
+        let (tcp, peer) = tokio::select! {
+            r = accept(&listener, "OpenFlow listener", OPENFLOW_ACCEPT_RETRY) => r,
             _ = shutdown.changed() => return,
-        };
-        let (tcp, peer) = match accepted {
-            Ok(x) => x,
-            Err(e) => {
-                // EMFILE and friends: back off instead of spinning.
-                tracing::warn!("accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
         };
         let _ = tcp.set_nodelay(true);
         let (ctl, shutdown, alive) = (ctl.clone(), shutdown.clone(), alive.clone());

@@ -19,6 +19,8 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+use crate::accept::{accept, Retry};
+
 /// Connection limits of the REST listener (`[api]` in the config file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServerLimits {
@@ -35,26 +37,17 @@ impl Default for ServerLimits {
     }
 }
 
-/// Backoff after an accept error: starts small, doubles, stays under a second.
-const ACCEPT_BACKOFF: (Duration, Duration) = (Duration::from_millis(5), Duration::from_millis(800));
+/// Pause after an accept error: starts small, doubles, stays under a second.
+const ACCEPT_RETRY: Retry = Retry {
+    first: Duration::from_millis(5),
+    max: Duration::from_millis(800),
+};
 
 /// Serves `app` on `listener` until the task is aborted.
 pub(crate) async fn serve(listener: TcpListener, app: Router, limits: ServerLimits) {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    let mut backoff = ACCEPT_BACKOFF.0;
     loop {
-        let (stream, peer) = match listener.accept().await {
-            Ok(accepted) => {
-                backoff = ACCEPT_BACKOFF.0;
-                accepted
-            }
-            Err(e) => {
-                tracing::warn!("REST API: accept failed ({e}); retrying in {backoff:?}");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(ACCEPT_BACKOFF.1);
-                continue;
-            }
-        };
+        let (stream, peer) = accept(&listener, "REST API", ACCEPT_RETRY).await;
         let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
             tracing::warn!(
                 %peer,
