@@ -103,6 +103,11 @@ pub trait App: Any + Send + Sync {
     /// (timers, periodic probes, REST-triggered actions).
     fn start(self: Arc<Self>, _ctl: crate::Controller) {}
 
+    /// Called once when the controller stops, before the switches are disconnected. Tasks
+    /// spawned with [`crate::Controller::spawn`] and timers are already told to stop; end
+    /// anything else the app runs here.
+    fn stop(&self, _ctl: &crate::Controller) {}
+
     /// Handles one event; commands go through `cx`.
     fn handle(&self, event: &Event<'_>, cx: &mut crate::Context<'_>) -> Verdict;
 }

@@ -81,6 +81,25 @@ impl Context<'_> {
         }
     }
 
+    /// [`Controller::every`]: `tick` every `period`, until cancelled or the controller
+    /// stops.
+    pub fn every<F, Fut>(&self, period: std::time::Duration, tick: F) -> crate::Timer
+    where
+        F: FnMut(Controller) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.ctl.every(period, tick)
+    }
+
+    /// [`Controller::after`]: `once` after `delay`.
+    pub fn after<F, Fut>(&self, delay: std::time::Duration, once: F) -> crate::Timer
+    where
+        F: FnOnce(Controller) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.ctl.after(delay, once)
+    }
+
     /// Delivers a typed event (as [`crate::Event::App`]) to every app, after the current
     /// event.
     pub fn publish<E: Any + Send + Sync>(&mut self, event: E) {

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use openflow::{Message, Neutral, StatsReply, StatsRequest, Version};
 use tokio::sync::{broadcast, mpsc, oneshot, Notify};
 
+use crate::declare::RoutesFn;
 use crate::driver::Command;
 use crate::events::ControllerEvent;
 use crate::pipeline::Handler;
@@ -43,6 +44,19 @@ pub(crate) struct Inner {
     pub publish_rx: Mutex<Option<mpsc::UnboundedReceiver<Published>>>,
     pub next_conn: AtomicU64,
     pub settings: Settings,
+    /// Metrics the apps declared (served at `/metrics` beside the framework's own).
+    pub registry: prometheus::Registry,
+    /// Routes the apps declared (mounted by the REST API).
+    pub routes: Vec<RoutesFn>,
+    /// Cancelled when the controller stops: apps' tasks and timers end with it.
+    pub stop: tokio_util::sync::CancellationToken,
+}
+
+/// What the apps of a controller brought besides themselves.
+#[derive(Default)]
+pub(crate) struct AppParts {
+    pub registry: prometheus::Registry,
+    pub routes: Vec<RoutesFn>,
 }
 
 /// A handle to the running controller (an `Arc` inside: clone freely).
@@ -64,6 +78,7 @@ impl Controller {
         apps: Vec<Arc<dyn App>>,
         pipeline: Box<dyn Handler>,
         settings: Settings,
+        parts: AppParts,
     ) -> Self {
         let (events, _) = broadcast::channel(1024);
         let (publish_tx, publish_rx) = mpsc::unbounded_channel();
@@ -77,6 +92,9 @@ impl Controller {
                 publish_rx: Mutex::new(Some(publish_rx)),
                 next_conn: AtomicU64::new(1),
                 settings,
+                registry: parts.registry,
+                routes: parts.routes,
+                stop: tokio_util::sync::CancellationToken::new(),
             }),
         }
     }
@@ -275,6 +293,31 @@ impl Controller {
             let any: Arc<dyn Any + Send + Sync> = a.clone();
             any.downcast::<T>().ok()
         })
+    }
+
+    /// The apps' REST routers (what [`crate::declare::Declare::routes`] returned).
+    pub fn app_routers(&self) -> Vec<axum::Router> {
+        self.inner
+            .routes
+            .iter()
+            .filter_map(|r| r(self.clone()))
+            .collect()
+    }
+
+    /// The registry the apps' metrics are in (see [`crate::declare::Setup`]).
+    pub fn app_registry(&self) -> &prometheus::Registry {
+        &self.inner.registry
+    }
+
+    /// Stops apps' tasks and timers and calls every app's `stop` hook (once).
+    pub(crate) fn stop_apps(&self) {
+        if self.inner.stop.is_cancelled() {
+            return;
+        }
+        self.inner.stop.cancel();
+        for a in &self.inner.apps {
+            a.stop(self);
+        }
     }
 
     /// Names of the apps, in pipeline order.

@@ -285,6 +285,15 @@ pub fn encode_text() -> String {
     metrics().encode_text()
 }
 
+/// Prometheus text exposition of another registry (e.g. a controller's app metrics).
+pub fn encode_registry(registry: &Registry) -> String {
+    let mut buf = Vec::new();
+    if let Err(e) = TextEncoder::new().encode(&registry.gather(), &mut buf) {
+        tracing::warn!("encoding metrics failed: {e}");
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
 /// Content type of [`encode_text`] output.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 

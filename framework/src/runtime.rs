@@ -14,6 +14,8 @@ use tokio_rustls::TlsAcceptor;
 use crate::accept::{accept, Retry};
 use crate::claims::Claims;
 use crate::config::{Config, ListenAddr};
+use crate::controller::AppParts;
+use crate::declare::{Apps, RoutesFn, Setup};
 use crate::dispatch::dispatch;
 use crate::driver::run_switch;
 use crate::pipeline::Pipeline;
@@ -39,6 +41,8 @@ pub struct ControllerBuilder {
     connect: Vec<String>,
     versions: Option<Vec<Version>>,
     config: Config,
+    registry: prometheus::Registry,
+    routes: Vec<RoutesFn>,
 }
 
 impl ControllerBuilder {
@@ -49,6 +53,21 @@ impl ControllerBuilder {
     /// Adds an app; pipeline order = call order.
     pub fn app(mut self, app: Arc<dyn App>) -> Self {
         self.apps.push(app);
+        self
+    }
+
+    /// What declared apps are built with: this controller's metric registry.
+    pub fn setup(&self) -> Setup {
+        Setup::new(self.registry.clone())
+    }
+
+    /// Adds a built pipeline (apps in order, with their REST routes). Build it with
+    /// [`ControllerBuilder::setup`] so its metrics are served by this controller.
+    pub fn apps(mut self, apps: &Apps) -> Self {
+        for b in &apps.0 {
+            self.apps.push(Arc::clone(&b.app));
+            self.routes.extend(b.routes.clone());
+        }
         self
     }
 
@@ -110,7 +129,11 @@ impl ControllerBuilder {
             of.packet_in_burst
         };
         let pipeline = Pipeline::new(&self.apps).with_rate_limit(of.packet_in_rate, burst);
-        let ctl = Controller::new(self.apps.clone(), pipeline, settings);
+        let parts = AppParts {
+            registry: self.registry,
+            routes: self.routes,
+        };
+        let ctl = Controller::new(self.apps.clone(), pipeline, settings, parts);
 
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let (alive_tx, alive_rx) = mpsc::channel::<()>(1);
@@ -208,6 +231,7 @@ impl RunningController {
     /// Stops accepting, closes every switch connection (apps see SwitchDown) and waits up
     /// to 5 s for the connection tasks to finish.
     pub async fn shutdown(mut self) {
+        self.ctl.stop_apps();
         let _ = self.shutdown_tx.send(true);
         self.alive_tx = None;
         if tokio::time::timeout(Duration::from_secs(5), self.alive_rx.recv())
@@ -221,6 +245,7 @@ impl RunningController {
 
 impl Drop for RunningController {
     fn drop(&mut self) {
+        self.ctl.stop_apps();
         let _ = self.shutdown_tx.send(true);
         for t in self.tasks.drain(..) {
             t.abort();

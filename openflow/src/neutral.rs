@@ -194,6 +194,20 @@ impl PacketOut {
             data,
         }
     }
+
+    /// Sends on the packet a switch reported in `packet_in`, with `actions`: the switch's
+    /// buffer when it kept one, else the frame it sent (no copy: the bytes are shared).
+    pub fn reply_to(packet_in: &PacketIn, actions: Vec<Action>) -> Self {
+        PacketOut {
+            buffer_id: packet_in.buffer_id,
+            in_port: packet_in.in_port(),
+            actions,
+            data: match packet_in.buffer_id {
+                Some(_) => Bytes::new(),
+                None => packet_in.data.clone(),
+            },
+        }
+    }
 }
 
 /// `ofp_packet_in_reason`.

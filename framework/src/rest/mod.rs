@@ -134,7 +134,7 @@ pub trait RestRoutes: Send + Sync + 'static {
     fn routes(self: Arc<Self>, ctl: Controller) -> Router;
 }
 
-/// The whole API: built-in routes, `extra` routers merged in, then auth, body limit and
+/// The whole API: built-in routes, the apps' declared routes and `extra` routers merged in, then auth, body limit and
 /// JSON 404/405 fallbacks around everything.
 ///
 /// # Panics
@@ -150,8 +150,8 @@ pub fn router(ctl: Controller, cfg: &ApiConfig, extra: Vec<Router>) -> Router {
         )
         .route("/api/v1/events", get(events::stream))
         .route("/metrics", get(metrics))
-        .with_state(ctl);
-    for r in extra {
+        .with_state(ctl.clone());
+    for r in ctl.app_routers().into_iter().chain(extra) {
         app = app.merge(r);
     }
     app = app
@@ -212,11 +212,10 @@ pub async fn serve_api(
     serve(ctl, addr, cfg, Vec::new()).await
 }
 
-async fn metrics() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
-        crate::metrics::encode_text(),
-    )
+async fn metrics(axum::extract::State(ctl): axum::extract::State<Controller>) -> impl IntoResponse {
+    let mut text = crate::metrics::encode_text();
+    text.push_str(&crate::metrics::encode_registry(ctl.app_registry()));
+    ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text)
 }
 
 async fn not_found(uri: Uri) -> ApiError {

@@ -36,6 +36,8 @@ pub struct FakeSwitch {
     pub barrier_errors: VecDeque<ErrorMsg>,
     /// When set, every stats request fails with this.
     pub request_error: Option<RequestError>,
+    /// What a port statistics request is answered with (set it to what the test needs).
+    pub port_stats: Vec<openflow::PortStats>,
     /// Every error the table raised for a message (bad match prerequisites, unknown
     /// table, missing group…), in order.
     pub errors: Vec<ErrorMsg>,
@@ -61,6 +63,7 @@ impl FakeSwitch {
             table,
             barrier_errors: VecDeque::new(),
             request_error: None,
+            port_stats: Vec::new(),
             errors: Vec::new(),
             unreported: None,
             commands,
@@ -152,6 +155,13 @@ impl FakeSwitch {
             }
             Some(StatsRequest::Table) => StatsReplyBody::Table(self.table.table_stats()),
             Some(StatsRequest::PortDesc) => StatsReplyBody::PortDesc(self.info.ports.clone()),
+            Some(StatsRequest::Port { port_no }) => StatsReplyBody::Port(
+                self.port_stats
+                    .iter()
+                    .filter(|s| port_no == openflow::port::ANY || s.port_no == port_no)
+                    .cloned()
+                    .collect(),
+            ),
             _ => StatsReplyBody::Other { stats_type: 0xffff },
         };
         let reply = StatsReply { more: false, body };

@@ -53,7 +53,8 @@ pub use scripted::{ScriptedSwitch, RECV_TIMEOUT};
 /// tests can name what [`Harness::table`] returns.
 pub use viola_sim::{FlowEntry, FlowTable};
 
-use crate::controller::{Backend, Published, SwitchEntry};
+use crate::controller::{AppParts, Backend, Published, SwitchEntry};
+use crate::declare::{AppError, Apps, Declare, Setup};
 use crate::dispatch::dispatch;
 use crate::pipeline::Pipeline;
 use crate::settings::Settings;
@@ -92,8 +93,38 @@ impl Harness {
     /// A controller with these apps (pipeline order) and no switch. `App::start` is not
     /// called; call [`Harness::start_apps`] inside a tokio runtime if the apps need it.
     pub fn new(apps: Vec<Arc<dyn App>>) -> Self {
+        Self::with_parts(apps, AppParts::default())
+    }
+
+    /// A harness with one declared app built from `config` (its metrics in the
+    /// controller's registry, its routes in [`Controller::app_routers`]), and the app.
+    pub fn declared<T: Declare>(config: T::Config) -> Result<(Self, Arc<T>), AppError> {
+        let mut setup = Setup::standalone();
+        let app = Arc::new(T::build(config, &mut setup)?);
+        let routes: crate::declare::RoutesFn = {
+            let app = Arc::clone(&app);
+            Arc::new(move |ctl| app.routes(ctl))
+        };
+        let apps = Apps(vec![crate::declare::Built {
+            app: app.clone(),
+            routes: Some(routes),
+        }]);
+        Ok((Self::with_apps(&apps, setup), app))
+    }
+
+    /// A harness with a built pipeline (e.g. from a [`crate::declare::Catalog`]) and the
+    /// setup it was built with.
+    pub fn with_apps(apps: &Apps, setup: Setup) -> Self {
+        let parts = AppParts {
+            registry: setup.registry().clone(),
+            routes: apps.0.iter().filter_map(|b| b.routes.clone()).collect(),
+        };
+        Self::with_parts(apps.apps(), parts)
+    }
+
+    fn with_parts(apps: Vec<Arc<dyn App>>, parts: AppParts) -> Self {
         let pipeline = Box::new(Pipeline::new(&apps));
-        let ctl = Controller::new(apps, pipeline, Settings::default());
+        let ctl = Controller::new(apps, pipeline, Settings::default(), parts);
         let publish_rx = ctl
             .inner
             .publish_rx
@@ -116,6 +147,12 @@ impl Harness {
         for a in &self.ctl.inner.apps {
             a.clone().start(self.ctl.clone());
         }
+    }
+
+    /// Stops the controller as a shutdown would: apps' tasks and timers end, and every
+    /// app's `stop` hook runs.
+    pub fn stop(&self) {
+        self.ctl.stop_apps();
     }
 
     pub fn controller(&self) -> Controller {
