@@ -154,6 +154,9 @@ step "hermetic tier (as $TEST_USER): cargo test --workspace" cargo-test.log \
     timeout "$TIMEOUT" cargo test --workspace --locked --no-fail-fast
 grep -E '^test .* FAILED$' "$LOGS/cargo-test.log" | sed 's/^/test-all: /' || true
 
+step "out-of-tree apps (as $TEST_USER): viola new app, cargo test, run" out-of-tree.log \
+    timeout 1200 bash scripts/out-of-tree-apps.sh
+
 step "fuzz (as $TEST_USER): every target for ${VIOLA_FUZZ_SECONDS:-40} s" fuzz.log \
     "$WORK/target/debug/viola-fuzz" --seconds "${VIOLA_FUZZ_SECONDS:-40}" all
 

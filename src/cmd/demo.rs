@@ -1,4 +1,5 @@
-//! `viola demo`: the controller (topology + l2-learning) and a network built from a
+//! `viola demo`: the controller (topology + l2-learning, or the apps of `--apps`) and a
+//! network built from a
 //! topology SPEC — simulated by default, real Open vSwitch with `--ovs` — then the topology
 //! found, a Mininet-style ping matrix and the flow tables. Exit 0 iff every host reached
 //! every other.
@@ -10,6 +11,7 @@ use std::time::Duration;
 
 use crate::demo::{self, DemoOptions};
 use openflow::Version;
+use viola_framework::declare::{Catalog, Setup};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -33,6 +35,13 @@ pub struct Args {
     /// Seconds to wait for switches to connect and links to be discovered.
     #[arg(long, default_value_t = 15.0)]
     settle_timeout: f64,
+    /// Apps in pipeline order instead of topology,l2-learning (any app the binary knows,
+    /// e.g. your own: `demo --apps topology,my-app`).
+    #[arg(long, value_delimiter = ',', value_name = "A,B,…")]
+    apps: Option<Vec<String>>,
+    /// A controller config file whose `[apps.NAME]` tables configure the apps.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
 }
 
 fn parse_version(s: &str) -> Result<Version, String> {
@@ -44,8 +53,22 @@ fn seconds(s: f64, what: &str) -> anyhow::Result<Duration> {
         .map_err(|_| anyhow::anyhow!("--{what} must be a non-negative number of seconds"))
 }
 
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let mut opts = DemoOptions::standard();
+pub async fn run(args: Args, catalog: &Catalog) -> anyhow::Result<ExitCode> {
+    let mut opts = match &args.apps {
+        None if args.config.is_none() => DemoOptions::standard(),
+        names => {
+            let cfg = match &args.config {
+                Some(p) => viola_framework::Config::from_file(p)?,
+                None => viola_framework::Config::default(),
+            };
+            let names = names
+                .clone()
+                .or_else(|| cfg.apps.enabled.clone())
+                .unwrap_or_else(|| vec!["topology".into(), "l2-learning".into()]);
+            let apps = catalog.build(&names, &|n| cfg.app_config(n), &mut Setup::standalone())?;
+            DemoOptions::with_apps(apps.apps())
+        }
+    };
     opts.switch_versions = vec![args.of];
     opts.ping_timeout = seconds(args.ping_timeout, "ping-timeout")?;
     opts.settle_timeout = seconds(args.settle_timeout, "settle-timeout")?;

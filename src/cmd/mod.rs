@@ -6,6 +6,7 @@ pub mod daemon_auth;
 pub mod demo;
 pub mod flows;
 pub mod lab;
+pub mod new;
 pub mod run;
 pub mod snapshot_server;
 pub mod tc;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use openflow::Version;
+use viola_framework::declare::Catalog;
 use viola_framework::rest::{self, ApiConfig};
 use viola_framework::{Config, ControllerBuilder, ListenAddr};
 
@@ -86,7 +87,8 @@ fn effective_config(args: &Args) -> anyhow::Result<Config> {
     Ok(cfg)
 }
 
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+/// Runs the controller with the apps of `catalog` named by `--apps` (or the config file).
+pub async fn run(args: Args, catalog: &Catalog) -> anyhow::Result<ExitCode> {
     let cfg = effective_config(&args)?;
     let api_addr: SocketAddr = match cfg.api.addr {
         Some(a) => a,
@@ -101,12 +103,16 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         anyhow::bail!(why);
     }
     let listen: Vec<ListenAddr> = cfg.listen_addrs()?;
-    let names = cfg.apps.enabled.clone().unwrap_or_default();
-    let apps = viola_apps::build(&names, &|n| cfg.app_config(n))?;
-    let mut builder = ControllerBuilder::new();
-    for app in apps.apps() {
-        builder = builder.app(app);
+    if let Some(stray) = cfg.apps.settings.keys().find(|k| catalog.get(k).is_none()) {
+        anyhow::bail!(
+            "[apps.{stray}]: no such app (available: {})",
+            catalog.names().join(", ")
+        );
     }
+    let names = cfg.apps.enabled.clone().unwrap_or_default();
+    let mut builder = ControllerBuilder::new();
+    let apps = catalog.build(&names, &|n| cfg.app_config(n), &mut builder.setup())?;
+    builder = builder.apps(&apps);
     for l in &listen {
         builder = builder.listen(*l);
     }
@@ -124,8 +130,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let api = if args.no_api {
         None
     } else {
-        let routes = apps.routers(&ctl);
-        let (bound, task) = rest::serve(ctl.clone(), api_addr, api_cfg, routes)
+        let (bound, task) = rest::serve_api(ctl.clone(), api_addr, api_cfg)
             .await
             .with_context(|| format!("cannot serve the REST API on {api_addr}"))?;
         tracing::info!("REST API on http://{bound}/api/v1");

@@ -45,15 +45,24 @@ impl DemoOptions {
     /// observer, and pings only after host ports have settled into the flood set (as a user
     /// typing `pingall` after the network came up would).
     pub fn standard() -> Self {
-        let topo_cfg = TopologyConfig::default();
-        let min_settle = topo_cfg.timers.port_settle + Duration::from_millis(100);
-        let apps: Vec<Arc<dyn App>> = vec![
-            Arc::new(TopologyApp::new(topo_cfg)),
+        Self::with_apps(vec![
+            Arc::new(TopologyApp::new(TopologyConfig::default())),
             Arc::new(L2Learning::new(L2Config::default())),
-        ];
+        ])
+    }
+
+    /// Any pipeline, run as [`DemoOptions::standard`] runs its own: when the topology app is
+    /// in it, the report shows what it found and pings wait for its port-settle time.
+    pub fn with_apps(apps: Vec<Arc<dyn App>>) -> Self {
+        let topology = apps.iter().find_map(|a| {
+            let any: Arc<dyn std::any::Any + Send + Sync> = a.clone();
+            any.downcast::<TopologyApp>().ok()
+        });
         let mut opts = DemoOptions::new(apps);
-        opts.observer = Some(Arc::new(TopologyAppObserver));
-        opts.min_settle = min_settle;
+        if let Some(t) = topology {
+            opts.observer = Some(Arc::new(TopologyAppObserver));
+            opts.min_settle = t.config().timers.port_settle + Duration::from_millis(100);
+        }
         opts
     }
 }

@@ -138,11 +138,6 @@ impl TopologyApp {
         }
     }
 
-    /// The app with `[apps.topology]` settings.
-    pub fn from_toml(v: &toml::Value) -> Result<Self, crate::ConfigError> {
-        Ok(Self::new(TopologyConfig::from_toml(v)?))
-    }
-
     pub fn config(&self) -> &TopologyConfig {
         &self.cfg
     }
@@ -322,7 +317,7 @@ impl Default for TopologyApp {
 
 impl App for TopologyApp {
     fn name(&self) -> &'static str {
-        "topology"
+        <Self as viola_framework::declare::Declare>::NAME
     }
 
     fn start(self: Arc<Self>, ctl: Controller) {

@@ -9,6 +9,7 @@
 //! hmac_key = "…"             # optional: sign probes, accept only signed ones
 //! ```
 
+use std::num::NonZeroU64;
 use std::time::Duration;
 
 use crate::state::StateTimers;
@@ -33,64 +34,49 @@ impl Default for TopologyConfig {
     }
 }
 
-/// A bad `[apps.topology]` table.
+/// The `[apps.topology]` table as written: unknown keys are refused by name, missing keys
+/// keep their defaults. [`TopologyConfig::try_from`] checks the relations between them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopologySettings {
+    pub probe_interval_ms: Option<NonZeroU64>,
+    pub link_timeout_ms: Option<NonZeroU64>,
+    pub host_timeout_s: Option<NonZeroU64>,
+    pub port_settle_ms: Option<NonZeroU64>,
+    pub hmac_key: Option<String>,
+}
+
+/// Settings that parse but do not make sense together.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("apps.topology.{0}: expected a positive integer")]
-    NotPositive(&'static str),
-    #[error("apps.topology.{0}: expected a string")]
-    NotString(&'static str),
-    #[error("apps.topology.hmac_key: must not be empty")]
+    #[error("hmac_key: must not be empty")]
     EmptyKey,
-    #[error(
-        "apps.topology: link_timeout_ms ({link} ms) must exceed probe_interval_ms ({probe} ms)"
-    )]
+    #[error("link_timeout_ms ({link} ms) must exceed probe_interval_ms ({probe} ms)")]
     TimeoutTooShort { link: u64, probe: u64 },
-    #[error("apps.topology: unknown key `{0}`")]
-    UnknownKey(String),
 }
 
-fn positive(v: &toml::Value, key: &'static str) -> Result<Option<u64>, ConfigError> {
-    match v.get(key) {
-        None => Ok(None),
-        Some(toml::Value::Integer(i)) if *i > 0 => Ok(Some(*i as u64)),
-        Some(_) => Err(ConfigError::NotPositive(key)),
-    }
-}
+impl TryFrom<TopologySettings> for TopologyConfig {
+    type Error = ConfigError;
 
-impl TopologyConfig {
-    /// Reads the app's table; missing keys keep their defaults.
-    pub fn from_toml(v: &toml::Value) -> Result<Self, ConfigError> {
-        const KEYS: &[&str] = &[
-            "probe_interval_ms",
-            "link_timeout_ms",
-            "host_timeout_s",
-            "port_settle_ms",
-            "hmac_key",
-        ];
-        if let Some(t) = v.as_table() {
-            if let Some(k) = t.keys().find(|k| !KEYS.contains(&k.as_str())) {
-                return Err(ConfigError::UnknownKey(k.clone()));
-            }
-        }
+    fn try_from(s: TopologySettings) -> Result<Self, ConfigError> {
+        let ms = |v: NonZeroU64| Duration::from_millis(v.get());
         let mut c = TopologyConfig::default();
-        if let Some(ms) = positive(v, "probe_interval_ms")? {
-            c.probe_interval = Duration::from_millis(ms);
+        if let Some(v) = s.probe_interval_ms {
+            c.probe_interval = ms(v);
         }
-        if let Some(ms) = positive(v, "link_timeout_ms")? {
-            c.timers.link_timeout = Duration::from_millis(ms);
+        if let Some(v) = s.link_timeout_ms {
+            c.timers.link_timeout = ms(v);
         }
-        if let Some(s) = positive(v, "host_timeout_s")? {
-            c.timers.host_timeout = Duration::from_secs(s);
+        if let Some(v) = s.host_timeout_s {
+            c.timers.host_timeout = Duration::from_secs(v.get());
         }
-        if let Some(ms) = positive(v, "port_settle_ms")? {
-            c.timers.port_settle = Duration::from_millis(ms);
+        if let Some(v) = s.port_settle_ms {
+            c.timers.port_settle = ms(v);
         }
-        match v.get("hmac_key") {
+        match s.hmac_key {
+            Some(k) if k.is_empty() => return Err(ConfigError::EmptyKey),
+            Some(k) => c.hmac_key = Some(k.into_bytes()),
             None => {}
-            Some(toml::Value::String(s)) if s.is_empty() => return Err(ConfigError::EmptyKey),
-            Some(toml::Value::String(s)) => c.hmac_key = Some(s.as_bytes().to_vec()),
-            Some(_) => return Err(ConfigError::NotString("hmac_key")),
         }
         if c.timers.link_timeout <= c.probe_interval {
             return Err(ConfigError::TimeoutTooShort {
@@ -106,8 +92,10 @@ impl TopologyConfig {
 mod tests {
     use super::*;
 
-    fn parse(s: &str) -> Result<TopologyConfig, ConfigError> {
-        TopologyConfig::from_toml(&toml::from_str::<toml::Value>(s).unwrap())
+    fn parse(s: &str) -> Result<TopologyConfig, String> {
+        let v: toml::Value = toml::from_str(s).unwrap();
+        let settings: TopologySettings = viola_framework::declare::parse_config(&v)?;
+        TopologyConfig::try_from(settings).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -120,23 +108,19 @@ mod tests {
     }
 
     #[test]
-    fn rejects_bad_values() {
+    fn rejects_bad_values_naming_the_key() {
+        let e = parse("probe_interval_ms = 0").unwrap_err();
+        assert!(e.starts_with("probe_interval_ms: invalid value"), "{e}");
+        let e = parse("hmac_key = 3").unwrap_err();
+        assert!(e.starts_with("hmac_key: invalid type"), "{e}");
         assert_eq!(
-            parse("probe_interval_ms = 0"),
-            Err(ConfigError::NotPositive("probe_interval_ms"))
+            parse("hmac_key = \"\"").unwrap_err(),
+            "hmac_key: must not be empty"
         );
-        assert_eq!(
-            parse("hmac_key = 3"),
-            Err(ConfigError::NotString("hmac_key"))
-        );
-        assert_eq!(parse("hmac_key = \"\""), Err(ConfigError::EmptyKey));
-        assert!(matches!(
-            parse("link_timeout_ms = 500"),
-            Err(ConfigError::TimeoutTooShort { .. })
-        ));
-        assert_eq!(
-            parse("probe = 1"),
-            Err(ConfigError::UnknownKey("probe".into()))
-        );
+        assert!(parse("link_timeout_ms = 500")
+            .unwrap_err()
+            .contains("must exceed"));
+        let e = parse("probe = 1").unwrap_err();
+        assert!(e.starts_with("unknown field `probe`"), "{e}");
     }
 }

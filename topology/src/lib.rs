@@ -42,7 +42,7 @@ pub mod types;
 pub mod view;
 
 pub use app::TopologyApp;
-pub use config::{ConfigError, TopologyConfig};
+pub use config::{ConfigError, TopologyConfig, TopologySettings};
 pub use doc::TopologyDoc;
 pub use state::{StateTimers, TopologyState};
 pub use types::{Dpid, Host, HostGoneReason, Link, LinkDownReason, PortRef, TopologyEvent};

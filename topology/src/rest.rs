@@ -1,6 +1,6 @@
 //! `GET /api/v1/topology`: the [`crate::doc::TopologyDoc`] of the current snapshot.
-//! [`TopologyApp`] implements the framework's [`RestRoutes`], so the binary passes
-//! `app.routes(ctl)` to `viola_framework::rest::serve`.
+//! The app's declaration (name `topology`, typed `[apps.topology]` table, this route) is
+//! here too.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -24,5 +24,21 @@ async fn show(State(app): State<Arc<TopologyApp>>) -> Json<TopologyDoc> {
 impl RestRoutes for TopologyApp {
     fn routes(self: Arc<Self>, _ctl: Controller) -> Router {
         Router::new().route(PATH, get(show)).with_state(self)
+    }
+}
+
+impl viola_framework::declare::Declare for TopologyApp {
+    const NAME: &'static str = "topology";
+    type Config = crate::TopologySettings;
+
+    fn build(
+        settings: crate::TopologySettings,
+        _setup: &mut viola_framework::declare::Setup,
+    ) -> Result<Self, viola_framework::declare::AppError> {
+        Ok(TopologyApp::new(crate::TopologyConfig::try_from(settings)?))
+    }
+
+    fn routes(self: &Arc<Self>, ctl: Controller) -> Option<Router> {
+        Some(RestRoutes::routes(Arc::clone(self), ctl))
     }
 }

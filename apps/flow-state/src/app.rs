@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use viola_framework::declare::{AppError, Declare, NoConfig, Setup};
 use viola_framework::rest::RestRoutes;
 use viola_framework::{App, Context, Controller, Event, Verdict};
 
@@ -61,7 +62,7 @@ impl FlowStateApp {
 
 impl App for FlowStateApp {
     fn name(&self) -> &'static str {
-        "flow-state"
+        <Self as Declare>::NAME
     }
 
     fn handle(&self, _event: &Event<'_>, _cx: &mut Context<'_>) -> Verdict {
@@ -72,5 +73,18 @@ impl App for FlowStateApp {
 impl RestRoutes for FlowStateApp {
     fn routes(self: Arc<Self>, ctl: Controller) -> axum::Router {
         crate::routes::router(self, ctl)
+    }
+}
+
+impl Declare for FlowStateApp {
+    const NAME: &'static str = "flow-state";
+    type Config = NoConfig;
+
+    fn build(_: NoConfig, _setup: &mut Setup) -> Result<Self, AppError> {
+        Ok(FlowStateApp::new())
+    }
+
+    fn routes(self: &Arc<Self>, ctl: Controller) -> Option<axum::Router> {
+        Some(RestRoutes::routes(Arc::clone(self), ctl))
     }
 }

@@ -20,12 +20,13 @@ use std::sync::{Arc, OnceLock};
 
 use openflow::packet::peek_eth;
 use openflow::{port, Action, FlowMod, MacAddr, Match, OxmField, PacketIn, PacketOut, Version};
+use viola_framework::declare::{AppError, Declare, Setup};
 use viola_framework::{App, Context, Controller, Dpid, Event, Verdict};
 use viola_topology::lldp::ETHERTYPE_LLDP;
 use viola_topology::{HostGoneReason, PortRef, TopologyApp, TopologyEvent, TopologyView};
 
 use crate::config::L2Config;
-use crate::metrics::l2_metrics;
+use crate::metrics::L2Metrics;
 use crate::outgoing;
 use crate::route::{may_learn, route, Packet, Route, Step};
 use crate::table::{Learned, Tables};
@@ -54,6 +55,7 @@ pub struct L2Learning {
     /// The topology app, looked up once (apps are fixed when the controller is built).
     topology: OnceLock<Option<Arc<TopologyApp>>>,
     stats: L2Stats,
+    metrics: L2Metrics,
 }
 
 impl std::fmt::Debug for L2Learning {
@@ -71,18 +73,20 @@ impl Default for L2Learning {
 }
 
 impl L2Learning {
+    /// The app with its metrics private to it (a declared app's are served; see
+    /// [`viola_framework::declare::Declare`]).
     pub fn new(cfg: L2Config) -> Self {
+        Self::with_metrics(cfg, L2Metrics::private())
+    }
+
+    fn with_metrics(cfg: L2Config, metrics: L2Metrics) -> Self {
         L2Learning {
             cfg,
             tables: Tables::default(),
             topology: OnceLock::new(),
             stats: L2Stats::default(),
+            metrics,
         }
-    }
-
-    /// The app with `[apps.l2-learning]` settings.
-    pub fn from_toml(v: &toml::Value) -> Result<Self, crate::ConfigError> {
-        Ok(Self::new(L2Config::from_toml(v)?))
     }
 
     pub fn config(&self) -> &L2Config {
@@ -245,14 +249,9 @@ impl L2Learning {
         in_port: u32,
         ports: impl IntoIterator<Item = u32>,
     ) {
-        let po = match pi.buffer_id {
-            Some(b) => PacketOut {
-                buffer_id: Some(b),
-                in_port,
-                actions: Vec::new(),
-                data: bytes::Bytes::new(),
-            },
-            None => PacketOut::new(in_port, Vec::new(), pi.data.clone()),
+        let po = PacketOut {
+            in_port,
+            ..PacketOut::reply_to(pi, Vec::new())
         };
         let actions = ports.into_iter().map(Action::output);
         if let Err(e) = outgoing::send_packet(cx, dpid, po, actions) {
@@ -325,12 +324,12 @@ impl L2Learning {
     /// Keeps `viola_l2_learned_macs` and this instance's mirror in step.
     fn learned_delta(&self, d: i64) {
         self.stats.learned_macs.fetch_add(d, Ordering::Relaxed);
-        l2_metrics().learned_macs.add(d);
+        self.metrics.learned_macs.add(d);
     }
 
     fn count_flood(&self) {
         self.stats.floods.fetch_add(1, Ordering::Relaxed);
-        l2_metrics().floods_total.inc();
+        self.metrics.floods_total.inc();
     }
 
     fn on_topology(&self, cx: &mut Context<'_>, ev: &TopologyEvent) {
@@ -356,13 +355,11 @@ impl L2Learning {
 
 impl App for L2Learning {
     fn name(&self) -> &'static str {
-        "l2-learning"
+        <Self as Declare>::NAME
     }
 
     fn start(self: Arc<Self>, ctl: Controller) {
         let _ = self.topology.get_or_init(|| ctl.app::<TopologyApp>());
-        // Register the series now so they show (at 0) before the first packet.
-        let _ = l2_metrics();
     }
 
     fn handle(&self, event: &Event<'_>, cx: &mut Context<'_>) -> Verdict {
@@ -411,5 +408,15 @@ impl App for L2Learning {
             }
             _ => Verdict::Continue,
         }
+    }
+}
+
+impl Declare for L2Learning {
+    const NAME: &'static str = "l2-learning";
+    type Config = L2Config;
+
+    fn build(cfg: L2Config, setup: &mut Setup) -> Result<Self, AppError> {
+        cfg.validate()?;
+        Ok(Self::with_metrics(cfg, L2Metrics::register(setup)?))
     }
 }

@@ -10,7 +10,8 @@
 //! ```
 
 /// How forwarding rules are made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// One rule per switch, as packets miss there (a classic learning switch, but floods
     /// follow the spanning tree and known hosts are reached along shortest paths).
@@ -20,8 +21,10 @@ pub enum Mode {
     Path,
 }
 
-/// l2-learning settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// l2-learning settings (`[apps.l2-learning]`: unknown keys are refused by name, missing
+/// keys keep their defaults).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct L2Config {
     pub mode: Mode,
     pub idle_timeout: u16,
@@ -44,67 +47,19 @@ impl Default for L2Config {
     }
 }
 
-/// A bad `[apps.l2-learning]` table.
+/// A value that parses but cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("apps.l2-learning.mode: expected \"learning\" or \"path\", got {0}")]
-    BadMode(String),
-    #[error("apps.l2-learning.{0}: expected an integer in 0..=65535")]
-    NotU16(&'static str),
-    #[error("apps.l2-learning.max_macs_per_switch: expected a positive integer")]
+    #[error("max_macs_per_switch: expected a positive integer")]
     BadMax,
-    #[error("apps.l2-learning: unknown key `{0}`")]
-    UnknownKey(String),
-}
-
-fn u16_key(v: &toml::Value, key: &'static str) -> Result<Option<u16>, ConfigError> {
-    match v.get(key) {
-        None => Ok(None),
-        Some(toml::Value::Integer(i)) => u16::try_from(*i)
-            .map(Some)
-            .map_err(|_| ConfigError::NotU16(key)),
-        Some(_) => Err(ConfigError::NotU16(key)),
-    }
 }
 
 impl L2Config {
-    /// Reads the app's table; missing keys keep their defaults.
-    pub fn from_toml(v: &toml::Value) -> Result<Self, ConfigError> {
-        const KEYS: &[&str] = &[
-            "mode",
-            "idle_timeout",
-            "hard_timeout",
-            "priority",
-            "max_macs_per_switch",
-        ];
-        if let Some(k) = v
-            .as_table()
-            .and_then(|t| t.keys().find(|k| !KEYS.contains(&k.as_str())))
-        {
-            return Err(ConfigError::UnknownKey(k.clone()));
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.max_macs_per_switch == 0 {
+            return Err(ConfigError::BadMax);
         }
-        let mut c = L2Config::default();
-        match v.get("mode") {
-            None => {}
-            Some(toml::Value::String(s)) if s == "learning" => c.mode = Mode::Learning,
-            Some(toml::Value::String(s)) if s == "path" => c.mode = Mode::Path,
-            Some(other) => return Err(ConfigError::BadMode(other.to_string())),
-        }
-        if let Some(t) = u16_key(v, "idle_timeout")? {
-            c.idle_timeout = t;
-        }
-        if let Some(t) = u16_key(v, "hard_timeout")? {
-            c.hard_timeout = t;
-        }
-        if let Some(p) = u16_key(v, "priority")? {
-            c.priority = p;
-        }
-        match v.get("max_macs_per_switch") {
-            None => {}
-            Some(toml::Value::Integer(i)) if *i > 0 => c.max_macs_per_switch = *i as usize,
-            Some(_) => return Err(ConfigError::BadMax),
-        }
-        Ok(c)
+        Ok(())
     }
 }
 
@@ -112,8 +67,11 @@ impl L2Config {
 mod tests {
     use super::*;
 
-    fn parse(s: &str) -> Result<L2Config, ConfigError> {
-        L2Config::from_toml(&toml::from_str::<toml::Value>(s).unwrap())
+    fn parse(s: &str) -> Result<L2Config, String> {
+        let v: toml::Value = toml::from_str(s).unwrap();
+        let c: L2Config = viola_framework::declare::parse_config(&v)?;
+        c.validate().map_err(|e| e.to_string())?;
+        Ok(c)
     }
 
     #[test]
@@ -124,19 +82,16 @@ mod tests {
     }
 
     #[test]
-    fn rejects_bad_values() {
-        assert!(matches!(
-            parse("mode = \"hub\""),
-            Err(ConfigError::BadMode(_))
-        ));
+    fn rejects_bad_values_naming_the_key() {
+        let e = parse("mode = \"hub\"").unwrap_err();
+        assert!(e.starts_with("mode: unknown variant `hub`"), "{e}");
+        let e = parse("idle_timeout = 70000").unwrap_err();
+        assert!(e.starts_with("idle_timeout: invalid value"), "{e}");
         assert_eq!(
-            parse("idle_timeout = 70000"),
-            Err(ConfigError::NotU16("idle_timeout"))
+            parse("max_macs_per_switch = 0").unwrap_err(),
+            "max_macs_per_switch: expected a positive integer"
         );
-        assert_eq!(parse("max_macs_per_switch = 0"), Err(ConfigError::BadMax));
-        assert_eq!(
-            parse("idle = 1"),
-            Err(ConfigError::UnknownKey("idle".into()))
-        );
+        let e = parse("idle = 1").unwrap_err();
+        assert!(e.starts_with("unknown field `idle`"), "{e}");
     }
 }

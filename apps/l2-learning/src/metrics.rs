@@ -1,44 +1,36 @@
-//! `viola_l2_learned_macs` and `viola_l2_floods_total`, registered once per process on the
-//! framework's registry.
+//! `viola_l2_learned_macs` and `viola_l2_floods_total`: registered in the controller's
+//! registry when the app is built as a declared app, private to the instance otherwise
+//! (`L2Learning::new` in tests and tools).
 
-use std::sync::OnceLock;
-
-use prometheus::{IntCounter, IntGauge, Opts};
-use viola_framework::metrics::{metrics, NAMESPACE};
+use prometheus::{IntCounter, IntGauge};
+use viola_framework::declare::{AppError, Setup};
 
 pub(crate) struct L2Metrics {
     pub learned_macs: IntGauge,
     pub floods_total: IntCounter,
 }
 
-static METRICS: OnceLock<L2Metrics> = OnceLock::new();
+const LEARNED: (&str, &str) = (
+    "l2_learned_macs",
+    "MAC addresses in the l2-learning tables, over all switches",
+);
+const FLOODS: (&str, &str) = (
+    "l2_floods_total",
+    "Packets l2-learning flooded (unknown or group destination)",
+);
 
-fn build() -> Result<L2Metrics, prometheus::Error> {
-    let learned_macs = IntGauge::with_opts(
-        Opts::new(
-            "l2_learned_macs",
-            "MAC addresses in the l2-learning tables, over all switches",
-        )
-        .namespace(NAMESPACE),
-    )?;
-    let floods_total = IntCounter::with_opts(
-        Opts::new(
-            "l2_floods_total",
-            "Packets l2-learning flooded (unknown or group destination)",
-        )
-        .namespace(NAMESPACE),
-    )?;
-    let r = metrics().registry();
-    r.register(Box::new(learned_macs.clone()))?;
-    r.register(Box::new(floods_total.clone()))?;
-    Ok(L2Metrics {
-        learned_macs,
-        floods_total,
-    })
-}
+impl L2Metrics {
+    /// Registered on the controller's registry (served at `/metrics`).
+    pub fn register(setup: &mut Setup) -> Result<Self, AppError> {
+        Ok(L2Metrics {
+            learned_macs: setup.gauge(LEARNED.0, LEARNED.1)?,
+            floods_total: setup.counter(FLOODS.0, FLOODS.1)?,
+        })
+    }
 
-pub(crate) fn l2_metrics() -> &'static L2Metrics {
-    // Only a wrong constant name or a second registration could fail, and the OnceLock
-    // rules out the latter: a build-time bug, as in the framework's own metrics.
-    METRICS.get_or_init(|| build().unwrap_or_else(|e| panic!("l2-learning metrics: {e}")))
+    /// Not served anywhere: for an app built by hand.
+    pub fn private() -> Self {
+        Self::register(&mut Setup::standalone())
+            .unwrap_or_else(|e| panic!("l2-learning metric names are valid: {e}"))
+    }
 }

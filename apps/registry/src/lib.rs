@@ -1,124 +1,88 @@
-//! # viola-apps — the built-in apps by name
+//! # viola-apps — the built-in apps, declared
 //!
-//! `viola run --apps topology,l2-learning` builds its pipeline here (`viola demo` builds
-//! its own from the same crates): each
-//! name maps to a constructor that reads the app's `[apps.NAME]` table, and apps that serve
-//! REST routes hand them over too.
+//! The apps `viola` knows by name, as a [`Catalog`] of declared apps: `viola run --apps
+//! topology,l2-learning` and `viola demo --apps …` build their pipelines from it, and a
+//! user's binary (`viola::Cli::new().app::<MyApp>()`) adds its own apps to it. Each app
+//! declares itself (name, typed `[apps.NAME]` table, REST routes, metrics, the apps it
+//! needs) with [`viola_framework::declare::Declare`]; nothing here is specific to one app.
 //!
 //! ```
-//! let apps = viola_apps::build(&["topology".into(), "l2-learning".into()], &|_| {
-//!     toml::Value::Table(Default::default())
-//! })
-//! .unwrap();
+//! use viola_framework::declare::Setup;
+//! let empty = |_: &str| toml::Value::Table(Default::default());
+//! let apps = viola_apps::builtin()
+//!     .build(&["topology".into(), "l2-learning".into()], &empty, &mut Setup::standalone())
+//!     .unwrap();
 //! assert_eq!(apps.names(), vec!["topology", "l2-learning"]);
-//! assert!(viola_apps::build(&["nope".into()], &|_| toml::Value::Table(Default::default())).is_err());
+//! let err = viola_apps::builtin()
+//!     .build(&["nope".into()], &empty, &mut Setup::standalone())
+//!     .err()
+//!     .unwrap();
+//! assert!(err.to_string().starts_with("unknown app `nope` (available: topology, "));
 //! ```
 #![forbid(unsafe_code)]
 
-use std::sync::Arc;
+pub use viola_framework::declare::{Apps, BuildError, Catalog};
 
-use viola_framework::rest::RestRoutes;
-use viola_framework::{App, Controller};
-
-// ANCHOR: available
-/// Names `--apps` accepts, in the order a typical pipeline uses them.
-pub const AVAILABLE: &[&str] = &["topology", "snapshot", "flow-state", "l2-learning", "hub"];
-// ANCHOR_END: available
-
-/// Why the pipeline could not be built.
-#[derive(Debug, thiserror::Error)]
-pub enum BuildError {
-    #[error("unknown app `{name}` (available: {})", AVAILABLE.join(", "))]
-    Unknown { name: String },
-    #[error("app `{name}` is listed twice")]
-    Duplicate { name: String },
-    #[error("[apps.{name}]: {reason}")]
-    Config { name: String, reason: String },
+// ANCHOR: builtin
+/// The built-in apps, in the order a typical pipeline uses them.
+pub fn builtin() -> Catalog {
+    Catalog::new()
+        .with::<viola_topology::TopologyApp>()
+        .with::<viola_snapshot::SnapshotApp>()
+        .with::<viola_flow_state::FlowStateApp>()
+        .with::<viola_l2_learning::L2Learning>()
+        .with::<viola_example_hub::Hub>()
+        .with::<viola_example_simple_switch::SimpleSwitch>()
+        .with::<viola_example_simple_monitor::SimpleMonitor>()
+        .with::<viola_example_rest_firewall::RestFirewall>()
 }
+// ANCHOR_END: builtin
 
-/// One built app and, if it serves any, its REST routes.
-pub struct Built {
-    pub app: Arc<dyn App>,
-    pub routes: Option<Arc<dyn RestRoutes>>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use viola_framework::declare::Setup;
 
-/// The pipeline, in order.
-pub struct Apps(pub Vec<Built>);
-
-impl Apps {
-    /// The apps, for `ControllerBuilder::app` in this order.
-    pub fn apps(&self) -> Vec<Arc<dyn App>> {
-        self.0.iter().map(|b| Arc::clone(&b.app)).collect()
+    fn table(s: &'static str) -> impl Fn(&str) -> toml::Value {
+        move |_| toml::from_str(s).unwrap()
     }
 
-    /// The REST routers of the apps that serve routes.
-    pub fn routers(&self, ctl: &Controller) -> Vec<axum::Router> {
-        self.0
-            .iter()
-            .filter_map(|b| b.routes.as_ref().map(|r| Arc::clone(r).routes(ctl.clone())))
-            .collect()
-    }
-
-    pub fn names(&self) -> Vec<&'static str> {
-        self.0.iter().map(|b| b.app.name()).collect()
-    }
-}
-
-fn config_err(name: &str, e: impl std::fmt::Display) -> BuildError {
-    BuildError::Config {
-        name: name.to_string(),
-        reason: e.to_string(),
-    }
-}
-
-// ANCHOR: build_one
-/// Builds one app by name from its `[apps.NAME]` table.
-pub fn build_one(name: &str, table: &toml::Value) -> Result<Built, BuildError> {
-    fn with_routes<T: App + RestRoutes>(a: T) -> Built {
-        let a = Arc::new(a);
-        Built {
-            app: a.clone(),
-            routes: Some(a),
+    #[test]
+    fn every_builtin_builds_with_defaults_and_refuses_a_typo_by_name() {
+        let c = builtin();
+        for name in c.names() {
+            c.build(&[name.to_string()], &table(""), &mut Setup::standalone())
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let e = c
+                .build(
+                    &[name.to_string()],
+                    &table("nonsense_key = 1"),
+                    &mut Setup::standalone(),
+                )
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(
+                e.starts_with(&format!("[apps.{name}]: unknown field `nonsense_key`")),
+                "{e}"
+            );
         }
     }
-    Ok(match name {
-        "topology" => with_routes(
-            viola_topology::TopologyApp::from_toml(table).map_err(|e| config_err(name, e))?,
-        ),
-        "l2-learning" => Built {
-            app: Arc::new(
-                viola_l2_learning::L2Learning::from_toml(table).map_err(|e| config_err(name, e))?,
-            ),
-            routes: None,
-        },
-        "snapshot" => with_routes(
-            viola_snapshot::SnapshotApp::from_toml(table).map_err(|e| config_err(name, e))?,
-        ),
-        "flow-state" => with_routes(viola_flow_state::FlowStateApp::new()),
-        "hub" => Built {
-            app: Arc::new(viola_example_hub::Hub),
-            routes: None,
-        },
-        other => {
-            return Err(BuildError::Unknown {
-                name: other.to_string(),
-            })
-        }
-    })
-}
-// ANCHOR_END: build_one
 
-/// Builds the pipeline from names in order; `table(name)` gives each app's settings.
-pub fn build(names: &[String], table: &dyn Fn(&str) -> toml::Value) -> Result<Apps, BuildError> {
-    let mut out: Vec<Built> = Vec::new();
-    for (i, n) in names.iter().enumerate() {
-        let n = n.trim();
-        if names[..i].iter().any(|m| m.trim() == n) {
-            return Err(BuildError::Duplicate {
-                name: n.to_string(),
-            });
-        }
-        out.push(build_one(n, &table(n))?);
+    #[test]
+    fn a_bad_value_names_the_app_and_the_key() {
+        let e = builtin()
+            .build(
+                &["l2-learning".into()],
+                &table("idle_timeout = -1"),
+                &mut Setup::standalone(),
+            )
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.starts_with("[apps.l2-learning]: idle_timeout: invalid value"),
+            "{e}"
+        );
     }
-    Ok(Apps(out))
 }

@@ -67,11 +67,6 @@ impl SnapshotApp {
         app
     }
 
-    /// The app with `[apps.snapshot]` settings.
-    pub fn from_toml(v: &toml::Value) -> Result<Self, crate::ConfigError> {
-        Ok(Self::new(SnapshotConfig::from_toml(v)?))
-    }
-
     pub fn config(&self) -> &SnapshotConfig {
         &self.cfg
     }
@@ -313,7 +308,7 @@ fn send<T: Neutral>(cx: &mut Context<'_>, dpid: Dpid, msg: &T) {
 
 impl App for SnapshotApp {
     fn name(&self) -> &'static str {
-        "snapshot"
+        <Self as viola_framework::declare::Declare>::NAME
     }
 
     /// Spawns the sweep of expired held packets (when a tokio runtime is running).

@@ -109,10 +109,8 @@ impl SnapshotConfig {
     /// Reads the `[apps.snapshot]` table (unknown keys are an error; missing keys take the
     /// defaults above).
     pub fn from_toml(v: &toml::Value) -> Result<Self, ConfigError> {
-        let cfg: SnapshotConfig = v
-            .clone()
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Parse(e.message().to_string()))?;
+        let cfg: SnapshotConfig =
+            viola_framework::declare::parse_config(v).map_err(ConfigError::Parse)?;
         cfg.validate()?;
         Ok(cfg)
     }

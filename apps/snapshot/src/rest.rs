@@ -225,3 +225,20 @@ async fn abort(
     let release = !matches!(b.buffered, Some(Buffered::Drop));
     Ok(Json(app.abort(&ctl, &service, release).await?))
 }
+
+impl viola_framework::declare::Declare for SnapshotApp {
+    const NAME: &'static str = "snapshot";
+    type Config = crate::SnapshotConfig;
+
+    fn build(
+        config: crate::SnapshotConfig,
+        _setup: &mut viola_framework::declare::Setup,
+    ) -> Result<Self, viola_framework::declare::AppError> {
+        config.validate()?;
+        Ok(SnapshotApp::new(config))
+    }
+
+    fn routes(self: &Arc<Self>, ctl: Controller) -> Option<Router> {
+        Some(RestRoutes::routes(Arc::clone(self), ctl))
+    }
+}

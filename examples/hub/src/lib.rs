@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 use openflow::{port, Action, FlowMod, Match, PacketOut, Version};
+use viola_framework::declare::{AppError, Declare, NoConfig, Setup};
 use viola_framework::{App, Context, Event, Verdict};
 
 /// Floods every packet-in.
@@ -27,7 +28,7 @@ pub struct Hub;
 
 impl App for Hub {
     fn name(&self) -> &'static str {
-        "hub"
+        Self::NAME
     }
 
     fn handle(&self, event: &Event<'_>, cx: &mut Context<'_>) -> Verdict {
@@ -46,20 +47,20 @@ impl App for Hub {
         let Event::PacketIn { dpid, packet_in } = *event else {
             return Verdict::Continue;
         };
-        let out = PacketOut {
-            // Re-send the switch's buffer if it kept one, else the whole frame we got.
-            buffer_id: packet_in.buffer_id,
-            in_port: packet_in.in_port(),
-            actions: vec![Action::output(port::FLOOD)],
-            data: if packet_in.buffer_id.is_some() {
-                Default::default()
-            } else {
-                packet_in.data.clone()
-            },
-        };
+        // The switch's buffer if it kept one, else the whole frame we got.
+        let out = PacketOut::reply_to(packet_in, vec![Action::output(port::FLOOD)]);
         if let Err(e) = cx.send(dpid, &out) {
             tracing::warn!("hub: cannot flood on {dpid}: {e}");
         }
         Verdict::Stop
+    }
+}
+
+impl Declare for Hub {
+    const NAME: &'static str = "hub";
+    type Config = NoConfig;
+
+    fn build(_: NoConfig, _: &mut Setup) -> Result<Self, AppError> {
+        Ok(Hub)
     }
 }

@@ -75,12 +75,15 @@ impl SnapLab {
             .enable_all()
             .build()
             .map_err(|e| ExperimentError::io("tokio runtime", e))?;
-        let apps = viola_apps::build(&cfg.apps, &|_| toml::Value::Table(Default::default()))
+        let builder = ControllerBuilder::new();
+        let apps = viola_apps::builtin()
+            .build(
+                &cfg.apps,
+                &|_| toml::Value::Table(Default::default()),
+                &mut builder.setup(),
+            )
             .map_err(ctl_err)?;
-        let mut builder = ControllerBuilder::new();
-        for a in apps.apps() {
-            builder = builder.app(a);
-        }
+        let builder = builder.apps(&apps);
         let any = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
         let running = rt
             .block_on(builder.listen(ListenAddr::Tcp(any)).start())
@@ -91,9 +94,8 @@ impl SnapLab {
             .first()
             .copied()
             .ok_or_else(|| ctl_err("the controller listens nowhere"))?;
-        let routers = apps.routers(&ctl);
         let (api, task) = rt
-            .block_on(rest::serve(ctl.clone(), any, ApiConfig::default(), routers))
+            .block_on(rest::serve_api(ctl.clone(), any, ApiConfig::default()))
             .map_err(|e| ExperimentError::io("serve the REST API", e))?;
         let lab_cfg = LabConfig {
             run_dir: cfg.run_dir.clone(),
