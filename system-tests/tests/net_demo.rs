@@ -24,7 +24,13 @@ use viola_topo_spec::Topology;
 fn demo_case(spec: &str, version: Version, prefix: &str) {
     let dir = run_dir(prefix.trim_end_matches('-'));
     let names = vec!["topology".to_string(), "l2-learning".to_string()];
-    let built = viola_apps::build(&names, &net_support::app_table).expect("registry apps");
+    let built = viola_apps::builtin()
+        .build(
+            &names,
+            &net_support::app_table,
+            &mut viola_framework::declare::Setup::standalone(),
+        )
+        .expect("registry apps");
     // Host ports flood once settled (what the binary waits for too).
     let settle = viola_topology::TopologyConfig::default().timers.port_settle;
     let mut opts = DemoOptions::new(built.apps());

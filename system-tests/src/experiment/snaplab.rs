@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use viola_framework::rest::{self, ApiConfig};
 use viola_framework::{Controller, ControllerBuilder, ListenAddr, RunningController};
 
 use super::{http, ExperimentError};
@@ -75,18 +74,18 @@ impl SnapLab {
             .enable_all()
             .build()
             .map_err(|e| ExperimentError::io("tokio runtime", e))?;
-        let builder = ControllerBuilder::new();
-        let apps = viola_apps::builtin()
-            .build(
-                &cfg.apps,
-                &|_| toml::Value::Table(Default::default()),
-                &mut builder.setup(),
-            )
-            .map_err(ctl_err)?;
-        let builder = builder.apps(&apps);
         let any = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-        let running = rt
-            .block_on(builder.listen(ListenAddr::Tcp(any)).start())
+        let builder = ControllerBuilder::new().listen(ListenAddr::Tcp(any));
+        let crate::controller::Started {
+            running,
+            api,
+            api_task: task,
+        } = rt
+            .block_on(crate::controller::start(
+                builder,
+                &cfg.apps,
+                &crate::controller::defaults,
+            ))
             .map_err(ctl_err)?;
         let ctl = running.handle();
         let of_addr = running
@@ -94,9 +93,6 @@ impl SnapLab {
             .first()
             .copied()
             .ok_or_else(|| ctl_err("the controller listens nowhere"))?;
-        let (api, task) = rt
-            .block_on(rest::serve_api(ctl.clone(), any, ApiConfig::default()))
-            .map_err(|e| ExperimentError::io("serve the REST API", e))?;
         let lab_cfg = LabConfig {
             run_dir: cfg.run_dir.clone(),
             prefix: cfg.prefix.clone(),

@@ -7,7 +7,6 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use viola_framework::rest::ApiConfig;
 use viola_framework::{Config, Controller, ControllerBuilder, ListenAddr, RunningController};
 use viola_lab::isolate;
 use viola_lab::Ovs;
@@ -28,27 +27,16 @@ impl Ctl {
     pub fn start(apps: &[&str]) -> Ctl {
         let rt = super::runtime(2);
         let names: Vec<String> = apps.iter().map(|s| s.to_string()).collect();
-        let built = viola_apps::build(&names, &|_| toml::Value::Table(Default::default()))
-            .expect("build the apps");
         let (running, api) = rt.block_on(async {
             let listen: ListenAddr = "127.0.0.1:0".parse().expect("listen address");
-            let mut b = ControllerBuilder::new()
+            let b = ControllerBuilder::new()
                 .listen(listen)
                 .config(Config::default());
-            for a in built.apps() {
-                b = b.app(a);
-            }
-            let running = b.start().await.expect("start the controller");
-            let routers = built.routers(&running.handle());
-            let (api, _task) = viola_framework::rest::serve(
-                running.handle(),
-                "127.0.0.1:0".parse().expect("api address"),
-                ApiConfig::default(),
-                routers,
-            )
-            .await
-            .expect("serve the REST API");
-            (running, api)
+            let defaults = viola_system_tests::controller::defaults;
+            let s = viola_system_tests::controller::start(b, &names, &defaults)
+                .await
+                .expect("start the controller");
+            (s.running, s.api)
         });
         let ctl = running.handle();
         let of_addr = running.local_addrs()[0];

@@ -14,7 +14,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use openflow::Version;
-use viola_framework::rest::{self, ApiConfig};
 use viola_framework::{Controller, ControllerBuilder, ListenAddr, RunningController};
 use viola_lab::isolate::{ovs_diag, RunDir};
 use viola_lab::{DaemonPolicy, Lab, LabConfig, OfVersions};
@@ -49,26 +48,14 @@ impl Viola {
             .build()
             .expect("tokio runtime");
         let names: Vec<String> = apps.split(',').map(str::to_string).collect();
-        let built = viola_apps::build(&names, &app_table).expect("build the registry's apps");
         let (running, api) = rt.block_on(async {
-            let mut b = ControllerBuilder::new()
+            let b = ControllerBuilder::new()
                 .listen(ListenAddr::Tcp(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))))
                 .versions(vec![Version::V1_0, Version::V1_3]);
-            for a in built.apps() {
-                b = b.app(a);
-            }
-            let running = b.start().await.expect("start the controller");
-            let ctl = running.handle();
-            let routes = built.routers(&ctl);
-            let (api, _task) = rest::serve(
-                ctl,
-                SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-                ApiConfig::default(),
-                routes,
-            )
-            .await
-            .expect("serve the REST API");
-            (running, api)
+            let s = viola_system_tests::controller::start(b, &names, &app_table)
+                .await
+                .expect("start the controller");
+            (s.running, s.api)
         });
         let of_addr = *running.local_addrs().first().expect("an OpenFlow listener");
         Viola {

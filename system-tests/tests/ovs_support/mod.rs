@@ -16,7 +16,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use viola_framework::rest::ApiConfig;
 use viola_framework::{
     Config, Controller, ControllerBuilder, Dpid, ListenAddr, RunningController, SwitchInfo,
 };
@@ -34,7 +33,7 @@ pub struct Setup {
     /// Topology spec (`single,2`…).
     pub topo: &'static str,
     pub of: OfVersions,
-    /// App names for `viola_apps::build`, in pipeline order.
+    /// Apps of `viola_apps::builtin()`, in pipeline order (their tables from `config`).
     pub apps: Vec<String>,
     pub config: Config,
     /// Listen with TLS (`tls://127.0.0.1:0`); `config.tls` must name the files and the
@@ -90,30 +89,20 @@ impl Rig {
             .enable_all()
             .build()
             .expect("tokio runtime");
-        let apps = viola_apps::build(&setup.apps, &|_| toml::Value::Table(Default::default()))
-            .expect("build apps");
         let listen: ListenAddr = if setup.tls.is_some() {
             "tls://127.0.0.1:0".parse().expect("tls listen address")
         } else {
             "127.0.0.1:0".parse().expect("listen address")
         };
         let (running, api) = rt.block_on(async {
-            let mut b = ControllerBuilder::new().listen(listen).config(setup.config);
-            for a in apps.apps() {
-                b = b.app(a);
-            }
-            let running = b.start().await.expect("start the controller");
-            let ctl = running.handle();
-            let routers = apps.routers(&ctl);
-            let (api, _task) = viola_framework::rest::serve(
-                ctl,
-                "127.0.0.1:0".parse().expect("api address"),
-                ApiConfig::default(),
-                routers,
-            )
-            .await
-            .expect("serve the REST API");
-            (running, api)
+            let b = ControllerBuilder::new()
+                .listen(listen)
+                .config(setup.config.clone());
+            let table = |n: &str| setup.config.app_config(n);
+            let s = viola_system_tests::controller::start(b, &setup.apps, &table)
+                .await
+                .expect("start the controller");
+            (s.running, s.api)
         });
         let ctl = running.handle();
         let of_addr = running.local_addrs()[0];
