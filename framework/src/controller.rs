@@ -45,7 +45,7 @@ pub(crate) struct Inner {
     pub next_conn: AtomicU64,
     pub settings: Settings,
     /// Metrics the apps declared (served at `/metrics` beside the framework's own).
-    pub registry: prometheus::Registry,
+    pub app_metrics: crate::metrics::AppMetrics,
     /// Routes the apps declared (mounted by the REST API).
     pub routes: Vec<RoutesFn>,
     /// Cancelled when the controller stops: apps' tasks and timers end with it.
@@ -55,7 +55,7 @@ pub(crate) struct Inner {
 /// What the apps of a controller brought besides themselves.
 #[derive(Default)]
 pub(crate) struct AppParts {
-    pub registry: prometheus::Registry,
+    pub app_metrics: crate::metrics::AppMetrics,
     pub routes: Vec<RoutesFn>,
 }
 
@@ -92,7 +92,7 @@ impl Controller {
                 publish_rx: Mutex::new(Some(publish_rx)),
                 next_conn: AtomicU64::new(1),
                 settings,
-                registry: parts.registry,
+                app_metrics: parts.app_metrics,
                 routes: parts.routes,
                 stop: tokio_util::sync::CancellationToken::new(),
             }),
@@ -306,7 +306,12 @@ impl Controller {
 
     /// The registry the apps' metrics are in (see [`crate::declare::Setup`]).
     pub fn app_registry(&self) -> &prometheus::Registry {
-        &self.inner.registry
+        self.inner.app_metrics.registry()
+    }
+
+    /// The apps' metrics, as `GET /metrics` serves them after the framework's.
+    pub fn app_metrics(&self) -> &crate::metrics::AppMetrics {
+        &self.inner.app_metrics
     }
 
     /// Stops apps' tasks and timers and calls every app's `stop` hook (once).

@@ -41,10 +41,12 @@
 use std::sync::Arc;
 
 use axum::Router;
-use prometheus::{IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
+use prometheus::{
+    HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+};
 use serde::de::DeserializeOwned;
 
-use crate::metrics::NAMESPACE;
+use crate::metrics::{AppMetrics, NAMESPACE};
 use crate::{App, Controller};
 
 /// What an app's `build` may fail with (shown after `[apps.NAME]: `).
@@ -78,32 +80,45 @@ pub trait Declare: App + Sized {
 #[serde(deny_unknown_fields)]
 pub struct NoConfig {}
 
-/// What an app gets while it is built: the controller's metric registry.
+/// What an app gets while it is built: the controller's app metrics.
 pub struct Setup {
-    registry: Registry,
+    metrics: AppMetrics,
 }
 
 impl Setup {
-    /// Registers on `registry` (the one a `ControllerBuilder` serves).
-    pub fn new(registry: Registry) -> Self {
-        Setup { registry }
+    /// Registers in `metrics` (what a `ControllerBuilder` serves).
+    pub fn new(metrics: AppMetrics) -> Self {
+        Setup { metrics }
     }
 
-    /// A setup with a registry of its own, for tests and tools that serve no metrics.
+    /// A setup with metrics of its own, for tests and tools that serve none.
     pub fn standalone() -> Self {
-        Setup::new(Registry::new())
+        Setup::new(AppMetrics::default())
     }
 
     /// The controller's registry, for metric types the helpers below do not cover.
     pub fn registry(&self) -> &Registry {
-        &self.registry
+        self.metrics.registry()
+    }
+
+    /// Where the helpers register (with the families declared, so `/metrics` lists them
+    /// before their first series).
+    pub fn app_metrics(&self) -> &AppMetrics {
+        &self.metrics
+    }
+
+    fn add<C: prometheus::core::Collector + Clone + 'static>(
+        &mut self,
+        c: C,
+        kind: &'static str,
+    ) -> Result<C, AppError> {
+        self.metrics.register(Box::new(c.clone()), kind)?;
+        Ok(c)
     }
 
     /// A counter `viola_NAME`.
     pub fn counter(&mut self, name: &str, help: &str) -> Result<IntCounter, AppError> {
-        let c = IntCounter::with_opts(opts(name, help))?;
-        self.registry.register(Box::new(c.clone()))?;
-        Ok(c)
+        self.add(IntCounter::with_opts(opts(name, help))?, "counter")
     }
 
     /// A counter `viola_NAME` with labels.
@@ -113,16 +128,12 @@ impl Setup {
         help: &str,
         labels: &[&str],
     ) -> Result<IntCounterVec, AppError> {
-        let c = IntCounterVec::new(opts(name, help), labels)?;
-        self.registry.register(Box::new(c.clone()))?;
-        Ok(c)
+        self.add(IntCounterVec::new(opts(name, help), labels)?, "counter")
     }
 
     /// A gauge `viola_NAME`.
     pub fn gauge(&mut self, name: &str, help: &str) -> Result<IntGauge, AppError> {
-        let g = IntGauge::with_opts(opts(name, help))?;
-        self.registry.register(Box::new(g.clone()))?;
-        Ok(g)
+        self.add(IntGauge::with_opts(opts(name, help))?, "gauge")
     }
 
     /// A gauge `viola_NAME` with labels.
@@ -132,9 +143,22 @@ impl Setup {
         help: &str,
         labels: &[&str],
     ) -> Result<IntGaugeVec, AppError> {
-        let g = IntGaugeVec::new(opts(name, help), labels)?;
-        self.registry.register(Box::new(g.clone()))?;
-        Ok(g)
+        self.add(IntGaugeVec::new(opts(name, help), labels)?, "gauge")
+    }
+
+    /// A histogram `viola_NAME` with labels and these bucket bounds (e.g.
+    /// `prometheus::exponential_buckets(1e-4, 2.0, 21)`).
+    pub fn histogram_vec(
+        &mut self,
+        name: &str,
+        help: &str,
+        buckets: Vec<f64>,
+        labels: &[&str],
+    ) -> Result<HistogramVec, AppError> {
+        let o = HistogramOpts::new(name, help)
+            .namespace(NAMESPACE)
+            .buckets(buckets);
+        self.add(HistogramVec::new(o, labels)?, "histogram")
     }
 }
 
@@ -386,7 +410,7 @@ mod tests {
 
     #[test]
     fn builds_in_order_with_config_and_metrics_in_the_given_registry() {
-        let registry = Registry::new();
+        let metrics = AppMetrics::default();
         let table = |n: &str| match n {
             "counter" => toml::from_str::<toml::Value>("step = 3").unwrap(),
             _ => empty(n),
@@ -395,14 +419,24 @@ mod tests {
             .build(
                 &names(&["counter", "needs-counter"]),
                 &table,
-                &mut Setup::new(registry.clone()),
+                &mut Setup::new(metrics.clone()),
             )
             .unwrap();
         assert_eq!(apps.names(), vec!["counter", "needs-counter"]);
-        let families = registry.gather();
-        assert!(families
-            .iter()
-            .any(|f| f.name() == "viola_counter_seen_total"));
+        let text = metrics.encode_text();
+        assert!(text.contains("viola_counter_seen_total 0"), "{text}");
+    }
+
+    #[test]
+    fn a_labelled_family_is_listed_before_its_first_series() {
+        let mut setup = Setup::standalone();
+        let v = setup.gauge_vec("things", "things per x", &["x"]).unwrap();
+        let text = setup.app_metrics().encode_text();
+        assert!(text.contains("# TYPE viola_things gauge"), "{text}");
+        v.with_label_values(&["a"]).set(3);
+        let text = setup.app_metrics().encode_text();
+        assert!(text.contains("viola_things{x=\"a\"} 3"), "{text}");
+        assert_eq!(text.matches("# TYPE viola_things").count(), 1, "{text}");
     }
 
     #[test]

@@ -1,14 +1,16 @@
-//! Process-wide Prometheus metrics (docs/src/metrics.md; every name prefixed `viola_`).
+//! Prometheus metrics (docs/src/metrics.md; every name prefixed `viola_`).
 //!
-//! One registry per process, created on first use. The runtime, the REST API and the apps
-//! update the fields of [`metrics()`]; `GET /metrics` serves [`encode_text()`]. Apps that need
-//! more series register them on [`Metrics::registry`].
+//! The runtime's own metrics are in one registry per process, created on first use: the
+//! runtime and the REST API update the fields of [`metrics()`]. Apps' metrics are per
+//! controller, in an [`AppMetrics`] they register in through
+//! [`crate::declare::Setup`]. `GET /metrics` serves [`encode_text()`] and then the
+//! controller's [`AppMetrics::encode_text`].
 
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
-    IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+    Registry, TextEncoder,
 };
 
 /// Prefix of every metric name (Prometheus namespace).
@@ -23,11 +25,6 @@ fn app_handle_buckets() -> Vec<f64> {
 /// Buckets for echo round-trip time: 10 µs .. ~10 s.
 fn echo_rtt_buckets() -> Vec<f64> {
     exponential(10e-6, 2.0, 21)
-}
-
-/// Buckets for snapshot phases (pause, copy, flush …): 100 µs .. ~100 s.
-fn phase_buckets() -> Vec<f64> {
-    exponential(100e-6, 2.0, 21)
 }
 
 fn exponential(start: f64, factor: f64, count: usize) -> Vec<f64> {
@@ -63,18 +60,6 @@ pub struct Metrics {
     pub app_panics_total: IntCounterVec,
     /// Messages that failed to decode.
     pub decode_errors_total: IntCounter,
-    /// Links in the topology (set by the topology app).
-    pub links: IntGauge,
-    /// Hosts in the topology (set by the topology app).
-    pub hosts: IntGauge,
-    /// Packets held by the snapshot app, label `service`.
-    pub snapshot_buffered_packets: IntGaugeVec,
-    /// Bytes held by the snapshot app, label `service`.
-    pub snapshot_buffered_bytes: IntGaugeVec,
-    /// Type-3 packets seen during a snapshot, labels `service`, `policy` (`buffer`|`drop`).
-    pub snapshot_type3_total: IntCounterVec,
-    /// Duration of snapshot phases, label `phase`.
-    pub snapshot_phase_seconds: HistogramVec,
 }
 
 /// Names (without the `viola_` prefix) of every metric in [`Metrics`]; used by tests and docs.
@@ -86,12 +71,6 @@ pub const METRIC_NAMES: &[&str] = &[
     "echo_rtt_seconds",
     "app_handle_seconds",
     "decode_errors_total",
-    "links",
-    "hosts",
-    "snapshot_buffered_packets",
-    "snapshot_buffered_bytes",
-    "snapshot_type3_total",
-    "snapshot_phase_seconds",
 ];
 
 /// Errors building the metric set (only possible with a programming error such as a duplicate
@@ -156,37 +135,6 @@ impl Metrics {
                 "decode_errors_total",
                 "OpenFlow messages that failed to decode",
             ))?,
-            links: IntGauge::with_opts(opts("links", "Links in the discovered topology"))?,
-            hosts: IntGauge::with_opts(opts("hosts", "Hosts in the discovered topology"))?,
-            snapshot_buffered_packets: IntGaugeVec::new(
-                opts(
-                    "snapshot_buffered_packets",
-                    "Packets buffered by the snapshot app",
-                ),
-                &["service"],
-            )?,
-            snapshot_buffered_bytes: IntGaugeVec::new(
-                opts(
-                    "snapshot_buffered_bytes",
-                    "Bytes buffered by the snapshot app",
-                ),
-                &["service"],
-            )?,
-            snapshot_type3_total: IntCounterVec::new(
-                opts(
-                    "snapshot_type3_total",
-                    "Type-3 packets seen during a snapshot",
-                ),
-                &["service", "policy"],
-            )?,
-            snapshot_phase_seconds: HistogramVec::new(
-                hopts(
-                    "snapshot_phase_seconds",
-                    "Duration of snapshot phases",
-                    phase_buckets(),
-                ),
-                &["phase"],
-            )?,
             registry,
             declared: Vec::new(),
         };
@@ -205,18 +153,12 @@ impl Metrics {
         r.register(Box::new(self.app_handle_seconds.clone()))?;
         r.register(Box::new(self.app_panics_total.clone()))?;
         r.register(Box::new(self.decode_errors_total.clone()))?;
-        r.register(Box::new(self.links.clone()))?;
-        r.register(Box::new(self.hosts.clone()))?;
-        r.register(Box::new(self.snapshot_buffered_packets.clone()))?;
-        r.register(Box::new(self.snapshot_buffered_bytes.clone()))?;
-        r.register(Box::new(self.snapshot_type3_total.clone()))?;
-        r.register(Box::new(self.snapshot_phase_seconds.clone()))?;
         Ok(())
     }
 
     fn declarations(&self) -> Vec<(String, String, &'static str)> {
         use prometheus::core::Collector;
-        let typed: [(&dyn Collector, &'static str); 13] = [
+        let typed: [(&dyn Collector, &'static str); 7] = [
             (&self.switches_connected, "gauge"),
             (&self.messages_received_total, "counter"),
             (&self.messages_sent_total, "counter"),
@@ -224,12 +166,6 @@ impl Metrics {
             (&self.echo_rtt_seconds, "histogram"),
             (&self.app_handle_seconds, "histogram"),
             (&self.decode_errors_total, "counter"),
-            (&self.links, "gauge"),
-            (&self.hosts, "gauge"),
-            (&self.snapshot_buffered_packets, "gauge"),
-            (&self.snapshot_buffered_bytes, "gauge"),
-            (&self.snapshot_type3_total, "counter"),
-            (&self.snapshot_phase_seconds, "histogram"),
         ];
         typed
             .iter()
@@ -249,22 +185,75 @@ impl Metrics {
 
     /// Prometheus text exposition of everything in this registry.
     pub fn encode_text(&self) -> String {
-        let families = self.registry.gather();
-        let mut buf = Vec::new();
-        // TextEncoder only fails on an I/O error of the writer (a Vec never fails) or on
-        // malformed families, which registration already rejected; render what we have.
-        if let Err(e) = TextEncoder::new().encode(&families, &mut buf) {
-            tracing::warn!("encoding metrics failed: {e}");
+        encode(&self.registry, &self.declared)
+    }
+}
+
+/// A metric family: full name, help, Prometheus type.
+type Declaration = (String, String, &'static str);
+
+/// The text exposition of `registry`, with a `# TYPE` line for every declared family that
+/// has no series yet (the registry leaves those out), so that scrapers and `curl | grep`
+/// see every name from the start.
+fn encode(registry: &Registry, declared: &[Declaration]) -> String {
+    let families = registry.gather();
+    let mut buf = Vec::new();
+    // TextEncoder only fails on an I/O error of the writer (a Vec never fails) or on
+    // malformed families, which registration already rejected; render what we have.
+    if let Err(e) = TextEncoder::new().encode(&families, &mut buf) {
+        tracing::warn!("encoding metrics failed: {e}");
+    }
+    let mut text = String::from_utf8_lossy(&buf).into_owned();
+    for (name, help, kind) in declared {
+        if !families.iter().any(|f| f.name() == name) {
+            text.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
         }
-        let mut text = String::from_utf8_lossy(&buf).into_owned();
-        // The registry leaves out families without series; declare them so that scrapers
-        // and `curl | grep` see every SPEC name from the start.
-        for (name, help, kind) in &self.declared {
-            if !families.iter().any(|f| f.name() == name) {
-                text.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
-            }
-        }
-        text
+    }
+    text
+}
+
+/// The metrics of one controller's apps (see [`crate::declare::Setup`]): a registry of
+/// their own, served by `GET /metrics` after the framework's, and the families declared in
+/// it.
+#[derive(Clone, Default)]
+pub struct AppMetrics {
+    registry: Registry,
+    declared: Arc<Mutex<Vec<Declaration>>>,
+}
+
+impl AppMetrics {
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Registers `collector`, declared as a family of `kind` (`counter`, `gauge`,
+    /// `histogram`).
+    pub fn register(
+        &self,
+        collector: Box<dyn prometheus::core::Collector>,
+        kind: &'static str,
+    ) -> Result<(), prometheus::Error> {
+        let names: Vec<Declaration> = collector
+            .desc()
+            .into_iter()
+            .map(|d| (d.fq_name.clone(), d.help.clone(), kind))
+            .collect();
+        self.registry.register(collector)?;
+        self.declared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(names);
+        Ok(())
+    }
+
+    /// Prometheus text exposition of the apps' metrics.
+    pub fn encode_text(&self) -> String {
+        let declared = self
+            .declared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        encode(&self.registry, &declared)
     }
 }
 
@@ -285,15 +274,6 @@ pub fn encode_text() -> String {
     metrics().encode_text()
 }
 
-/// Prometheus text exposition of another registry (e.g. a controller's app metrics).
-pub fn encode_registry(registry: &Registry) -> String {
-    let mut buf = Vec::new();
-    if let Err(e) = TextEncoder::new().encode(&registry.gather(), &mut buf) {
-        tracing::warn!("encoding metrics failed: {e}");
-    }
-    String::from_utf8_lossy(&buf).into_owned()
-}
-
 /// Content type of [`encode_text`] output.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -310,7 +290,7 @@ mod tests {
             assert!(text.contains(&full), "missing {full} in\n{text}");
         }
         assert!(text.contains("# TYPE viola_echo_rtt_seconds histogram"));
-        assert!(text.contains("# TYPE viola_snapshot_type3_total counter"));
+        assert!(text.contains("# TYPE viola_messages_sent_total counter"));
     }
 
     #[test]
@@ -327,18 +307,6 @@ mod tests {
         m.app_handle_seconds
             .with_label_values(&["hub"])
             .observe(1e-6);
-        m.snapshot_buffered_packets
-            .with_label_values(&["svc"])
-            .set(3);
-        m.snapshot_buffered_bytes
-            .with_label_values(&["svc"])
-            .set(300);
-        m.snapshot_type3_total
-            .with_label_values(&["svc", "buffer"])
-            .inc();
-        m.snapshot_phase_seconds
-            .with_label_values(&["pause"])
-            .observe(0.5);
         let text = m.encode_text();
         for name in METRIC_NAMES {
             let full = format!("# TYPE viola_{name} ");

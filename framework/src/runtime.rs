@@ -41,7 +41,7 @@ pub struct ControllerBuilder {
     connect: Vec<String>,
     versions: Option<Vec<Version>>,
     config: Config,
-    registry: prometheus::Registry,
+    app_metrics: crate::metrics::AppMetrics,
     routes: Vec<RoutesFn>,
 }
 
@@ -58,7 +58,7 @@ impl ControllerBuilder {
 
     /// What declared apps are built with: this controller's metric registry.
     pub fn setup(&self) -> Setup {
-        Setup::new(self.registry.clone())
+        Setup::new(self.app_metrics.clone())
     }
 
     /// Adds a built pipeline (apps in order, with their REST routes). Build it with
@@ -130,7 +130,7 @@ impl ControllerBuilder {
         };
         let pipeline = Pipeline::new(&self.apps).with_rate_limit(of.packet_in_rate, burst);
         let parts = AppParts {
-            registry: self.registry,
+            app_metrics: self.app_metrics,
             routes: self.routes,
         };
         let ctl = Controller::new(self.apps.clone(), pipeline, settings, parts);

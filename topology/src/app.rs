@@ -13,9 +13,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Instant;
 
+use crate::metrics::TopologyMetrics;
 use openflow::packet::EthernetFrame;
 use openflow::{port, port_reason, Action, FlowMod, MacAddr, Match, PacketOut, PortInfo};
-use viola_framework::metrics::metrics;
 use viola_framework::{App, Context, Controller, Dpid, Event, Verdict};
 
 use crate::config::TopologyConfig;
@@ -47,6 +47,7 @@ pub struct TopologyApp {
     /// Origin of LLDP stamps.
     epoch: Instant,
     stats: TopologyStats,
+    metrics: TopologyMetrics,
 }
 
 impl std::fmt::Debug for TopologyApp {
@@ -128,6 +129,7 @@ fn fallback_mac(dpid: Dpid) -> MacAddr {
 }
 
 impl TopologyApp {
+    /// The app with its metrics private to it ([`TopologyApp::registered`] serves them).
     pub fn new(cfg: TopologyConfig) -> Self {
         TopologyApp {
             state: Mutex::new(TopologyState::new(cfg.timers)),
@@ -135,7 +137,17 @@ impl TopologyApp {
             view: RwLock::new(Arc::new(TopologyView::empty())),
             epoch: Instant::now(),
             stats: TopologyStats::default(),
+            metrics: TopologyMetrics::private(),
         }
+    }
+
+    /// The app with `viola_links` and `viola_hosts` in the controller's metrics.
+    pub fn registered(
+        mut self,
+        setup: &mut viola_framework::declare::Setup,
+    ) -> Result<Self, viola_framework::declare::AppError> {
+        self.metrics = TopologyMetrics::register(setup)?;
+        Ok(self)
     }
 
     pub fn config(&self) -> &TopologyConfig {
@@ -169,9 +181,8 @@ impl TopologyApp {
         };
         let (links, hosts) = (view.links().len(), view.host_table().len());
         *self.view.write().unwrap_or_else(|p| p.into_inner()) = view;
-        let m = metrics();
-        m.links.set(links as i64);
-        m.hosts.set(hosts as i64);
+        self.metrics.links.set(links as i64);
+        self.metrics.hosts.set(hosts as i64);
         for ev in &events {
             let line = serde_json::to_string(ev).unwrap_or_default();
             match ev {

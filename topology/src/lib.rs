@@ -36,6 +36,7 @@ pub mod doc;
 pub mod frame;
 pub mod hosts;
 pub mod lldp;
+mod metrics;
 pub mod rest;
 pub mod state;
 pub mod types;

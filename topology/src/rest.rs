@@ -33,9 +33,9 @@ impl viola_framework::declare::Declare for TopologyApp {
 
     fn build(
         settings: crate::TopologySettings,
-        _setup: &mut viola_framework::declare::Setup,
+        setup: &mut viola_framework::declare::Setup,
     ) -> Result<Self, viola_framework::declare::AppError> {
-        Ok(TopologyApp::new(crate::TopologyConfig::try_from(settings)?))
+        TopologyApp::new(crate::TopologyConfig::try_from(settings)?).registered(setup)
     }
 
     fn routes(self: &Arc<Self>, ctl: Controller) -> Option<Router> {

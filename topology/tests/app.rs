@@ -270,7 +270,13 @@ async fn get_topology_lists_exactly_the_links() {
         .to_text()
         .contains("0000000000000001:3 -> 0000000000000002:2"));
     assert!(doc.to_dot().starts_with("graph topology {"));
-    // The gauges exist on the process registry.
-    let text = viola_framework::metrics::encode_text();
-    assert!(text.contains("viola_links"), "{text}");
+    // A declared topology app's gauges are in its controller's metrics.
+    let (mut h, _app) =
+        viola_framework::testing::Harness::declared::<TopologyApp>(Default::default()).unwrap();
+    h.add_switch(Dpid(1), Version::V1_3, &[1]);
+    let text = h.controller().app_metrics().encode_text();
+    assert!(
+        text.contains("viola_links 0") && text.contains("viola_hosts 0"),
+        "{text}"
+    );
 }

@@ -70,6 +70,33 @@ mod tests {
     }
 
     #[test]
+    fn the_apps_metrics_are_listed_in_their_controllers_registry_from_the_start() {
+        let mut setup = Setup::standalone();
+        let names: Vec<String> = builtin().names().iter().map(|s| s.to_string()).collect();
+        builtin().build(&names, &table(""), &mut setup).unwrap();
+        let text = setup.app_metrics().encode_text();
+        for name in [
+            "links",
+            "hosts",
+            "snapshot_buffered_packets",
+            "snapshot_buffered_bytes",
+            "snapshot_type3_total",
+            "snapshot_phase_seconds",
+            "l2_learned_macs",
+            "l2_floods_total",
+            "monitor_polls_total",
+        ] {
+            assert!(
+                text.contains(&format!("# TYPE viola_{name} ")),
+                "{name}:\n{text}"
+            );
+        }
+        // Two controllers in one process do not share them.
+        let other = Setup::standalone();
+        assert!(other.app_metrics().encode_text().is_empty());
+    }
+
+    #[test]
     fn a_bad_value_names_the_app_and_the_key() {
         let e = builtin()
             .build(

@@ -18,7 +18,7 @@ use viola_topology::TopologyApp;
 
 use crate::config::SnapshotConfig;
 use crate::gate;
-use crate::metrics;
+use crate::metrics::SnapshotMetrics;
 use crate::model::{Class, HoldOutcome, Member, PairRule, Registry, ServiceState};
 use crate::routes::{out_port, Routes};
 
@@ -39,6 +39,7 @@ pub struct SnapshotApp {
     /// Explicit routes, or the topology app found at first use (`None`: no topology, the
     /// gate floods what it cannot place).
     routes: OnceLock<Option<Arc<dyn Routes>>>,
+    pub(crate) metrics: SnapshotMetrics,
 }
 
 impl std::fmt::Debug for SnapshotApp {
@@ -50,14 +51,25 @@ impl std::fmt::Debug for SnapshotApp {
 }
 
 impl SnapshotApp {
-    /// The app; it finds the topology app (if any) through the controller.
+    /// The app; it finds the topology app (if any) through the controller. Its metrics
+    /// are private to it until [`SnapshotApp::registered`].
     pub fn new(config: SnapshotConfig) -> Self {
         SnapshotApp {
             state: Mutex::new(Registry::new(&config)),
             services: AtomicUsize::new(0),
             cfg: config,
             routes: OnceLock::new(),
+            metrics: SnapshotMetrics::private(),
         }
+    }
+
+    /// The app with its `viola_snapshot_*` series in the controller's metrics.
+    pub fn registered(
+        mut self,
+        setup: &mut viola_framework::declare::Setup,
+    ) -> Result<Self, viola_framework::declare::AppError> {
+        self.metrics = SnapshotMetrics::register(setup)?;
+        Ok(self)
     }
 
     /// The app with a fixed source of paths instead of the topology app.
@@ -93,7 +105,7 @@ impl SnapshotApp {
         let swept = reg.sweep(now);
         for (id, _) in &swept {
             if let Some(s) = reg.by_id(*id) {
-                metrics::set_gauges(s);
+                self.metrics.set_gauges(s);
             }
         }
         swept.iter().map(|(_, n)| n).sum()
@@ -175,9 +187,9 @@ impl SnapshotApp {
                 let class = s.class(m.vm, w);
                 if class == Class::Type3 {
                     let outcome = s.hold(totals, w, m.vm, &pi.data, now);
-                    metrics::type3(s);
+                    self.metrics.type3(s);
                     if outcome == HoldOutcome::Buffered {
-                        metrics::set_gauges(s);
+                        self.metrics.set_gauges(s);
                     }
                     return Verdict::Stop;
                 }
@@ -187,7 +199,7 @@ impl SnapshotApp {
                     s.count_forwarded(class);
                     let outcome = s.hold_behind(totals, w, m.vm, &pi.data, now);
                     if outcome == HoldOutcome::Buffered {
-                        metrics::set_gauges(s);
+                        self.metrics.set_gauges(s);
                     }
                     return Verdict::Stop;
                 }

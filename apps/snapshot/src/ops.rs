@@ -14,7 +14,6 @@ use crate::config::Limits;
 use crate::error::SnapshotError;
 use crate::events::SnapshotEvent;
 use crate::gate;
-use crate::metrics;
 use crate::model::{Held, PairRule, Policy, Registry, ServiceState, VmIndex, VmSpec};
 use crate::routes::{out_port, Routes};
 use crate::status::{service_json, summary_json};
@@ -128,7 +127,7 @@ impl SnapshotApp {
                     switches.insert(v.spec.dpid);
                 }
             }
-            metrics::set_gauges(s);
+            self.metrics.set_gauges(s);
             self.set_service_count(reg.services().count());
             id
         };
@@ -172,7 +171,7 @@ impl SnapshotApp {
                     switches.insert(dpid);
                 }
             }
-            metrics::remove_gauges(service);
+            self.metrics.remove_gauges(service);
             self.set_service_count(reg.services().count());
             dropped
         };
@@ -254,7 +253,7 @@ impl SnapshotApp {
         };
         let connected = barrier(ctl, dpid).await?;
         let elapsed = t0.elapsed();
-        metrics::phase("advance", elapsed);
+        self.metrics.phase("advance", elapsed);
         let complete_ms = {
             let mut reg = self.lock();
             let (s, _) = reg.service_mut(service)?;
@@ -314,10 +313,10 @@ impl SnapshotApp {
             for v in senders {
                 self.reopen_pair(ctl, routes.as_deref(), s, v, i);
             }
-            metrics::set_gauges(s);
+            self.metrics.set_gauges(s);
             (sent, failed, s.vm(i).map_or(0, |v| v.buffer.len()))
         };
-        metrics::phase("reinject", t0.elapsed());
+        self.metrics.phase("reinject", t0.elapsed());
         SnapshotEvent::Reinjected {
             service: service.to_string(),
             vm: vm.to_string(),
@@ -405,13 +404,13 @@ impl SnapshotApp {
                 }
             }
             let (sent, failed) = resend(ctl, routes.as_deref(), s, out.released);
-            metrics::set_gauges(s);
+            self.metrics.set_gauges(s);
             (out.epoch, sent, failed, out.dropped)
         };
         for dpid in switches {
             barrier(ctl, dpid).await?;
         }
-        metrics::phase("abort", t0.elapsed());
+        self.metrics.phase("abort", t0.elapsed());
         SnapshotEvent::Aborted {
             service: service.to_string(),
             epoch,

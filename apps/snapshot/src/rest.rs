@@ -232,10 +232,10 @@ impl viola_framework::declare::Declare for SnapshotApp {
 
     fn build(
         config: crate::SnapshotConfig,
-        _setup: &mut viola_framework::declare::Setup,
+        setup: &mut viola_framework::declare::Setup,
     ) -> Result<Self, viola_framework::declare::AppError> {
         config.validate()?;
-        Ok(SnapshotApp::new(config))
+        SnapshotApp::new(config).registered(setup)
     }
 
     fn routes(self: &Arc<Self>, ctl: Controller) -> Option<Router> {

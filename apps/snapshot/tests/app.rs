@@ -8,7 +8,6 @@ use viola_framework::Dpid;
 use common::{mac, outputs, ping, seq_of, Net};
 use openflow::packet::build;
 use openflow::{port, FlowModCommand, Version};
-use viola_framework::metrics::metrics;
 use viola_framework::testing::FlowTable;
 use viola_framework::Verdict;
 use viola_snapshot::gate::{self, KIND_DEFAULT, KIND_PAIR};
@@ -192,11 +191,8 @@ async fn post_to_pre_is_held_and_reinjected_in_order() {
     );
     assert_eq!(s["vms"][1]["buffered_packets"], 3);
     assert_eq!(
-        metrics()
-            .snapshot_buffered_packets
-            .with_label_values(&["hold"])
-            .get(),
-        4
+        net.metric("viola_snapshot_buffered_packets", &[("service", "hold")]),
+        Some(4.0)
     );
     // Before the receiver advanced nothing may go.
     let r = net.app.reinject(&net.ctl, "hold", "h2").unwrap();
@@ -230,19 +226,11 @@ async fn post_to_pre_is_held_and_reinjected_in_order() {
     assert_eq!(net.status("hold")["buffered_packets"], 0);
     assert_eq!(net.status("hold")["status"], "complete");
     assert_eq!(
-        metrics()
-            .snapshot_buffered_packets
-            .with_label_values(&["hold"])
-            .get(),
-        0
+        net.metric("viola_snapshot_buffered_packets", &[("service", "hold")]),
+        Some(0.0)
     );
-    assert!(
-        metrics()
-            .snapshot_type3_total
-            .with_label_values(&["hold", "buffer"])
-            .get()
-            >= 4
-    );
+    let type3 = [("service", "hold"), ("policy", "buffer")];
+    assert!(net.metric("viola_snapshot_type3_total", &type3) >= Some(4.0));
 }
 
 #[tokio::test]
@@ -335,11 +323,11 @@ async fn drop_policy_drops_and_counts() {
         (Some(2), Some(0))
     );
     assert_eq!(
-        metrics()
-            .snapshot_type3_total
-            .with_label_values(&["drop", "drop"])
-            .get(),
-        2
+        net.metric(
+            "viola_snapshot_type3_total",
+            &[("service", "drop"), ("policy", "drop")]
+        ),
+        Some(2.0)
     );
 }
 

@@ -286,7 +286,7 @@ async fn snapshot_cycle_over_rest() {
     let (_, v) = call(&r, Method::GET, "/api/v1/snapshot/svc", None).await;
     assert_eq!(v["status"], "aborted");
     // The phase timing is in the metrics.
-    let text = viola_framework::metrics::encode_text();
+    let text = net.ctl.app_metrics().encode_text();
     assert!(
         text.contains("viola_snapshot_phase_seconds_count{phase=\"advance\"}"),
         "{text}"

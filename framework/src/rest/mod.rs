@@ -214,7 +214,7 @@ pub async fn serve_api(
 
 async fn metrics(axum::extract::State(ctl): axum::extract::State<Controller>) -> impl IntoResponse {
     let mut text = crate::metrics::encode_text();
-    text.push_str(&crate::metrics::encode_registry(ctl.app_registry()));
+    text.push_str(&ctl.app_metrics().encode_text());
     ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text)
 }
 

@@ -116,7 +116,7 @@ impl Harness {
     /// setup it was built with.
     pub fn with_apps(apps: &Apps, setup: Setup) -> Self {
         let parts = AppParts {
-            registry: setup.registry().clone(),
+            app_metrics: setup.app_metrics().clone(),
             routes: apps.0.iter().filter_map(|b| b.routes.clone()).collect(),
         };
         Self::with_parts(apps.apps(), parts)
@@ -357,4 +357,33 @@ impl Harness {
         self.with_switch(dpid, |s| s.table.output_ports(pkt))
             .unwrap_or_default()
     }
+}
+
+/// The value of one series of a counter or gauge in a controller's app metrics (e.g.
+/// `metric_value(h.controller().app_metrics(), "viola_links", &[])`), if it exists.
+pub fn metric_value(
+    metrics: &crate::metrics::AppMetrics,
+    name: &str,
+    labels: &[(&str, &str)],
+) -> Option<f64> {
+    let family = metrics
+        .registry()
+        .gather()
+        .into_iter()
+        .find(|f| f.name() == name)?;
+    family.get_metric().iter().find_map(|m| {
+        let same = m.get_label().len() == labels.len()
+            && labels.iter().all(|(k, v)| {
+                m.get_label()
+                    .iter()
+                    .any(|l| l.name() == *k && l.value() == *v)
+            });
+        same.then(|| {
+            if m.get_counter().has_value() {
+                m.get_counter().value()
+            } else {
+                m.get_gauge().value()
+            }
+        })
+    })
 }

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use openflow::packet::build;
 use openflow::{Action, MacAddr, Message, PacketOut, Version};
+use viola_framework::declare::{Apps, Built, Setup};
 use viola_framework::testing::Harness;
 use viola_framework::{App, Context, Controller, Dpid, Event, Verdict};
 use viola_snapshot::model::VmSpec;
@@ -109,18 +110,27 @@ impl Net {
 
     pub fn with(v: Version, routes: Option<StaticRoutes>, both_switches: bool) -> Net {
         let cfg = SnapshotConfig::default();
-        let app = Arc::new(match routes {
+        let mut setup = Setup::standalone();
+        let app = match routes {
             Some(r) => SnapshotApp::with_routes(cfg, Arc::new(r)),
             None => SnapshotApp::new(cfg),
-        });
+        };
+        let app = Arc::new(app.registered(&mut setup).expect("metrics register"));
         let rec = Arc::new(Recorder::default());
-        let mut h = Harness::new(vec![app.clone(), rec.clone()]);
+        let built = |app: Arc<dyn viola_framework::App>| Built { app, routes: None };
+        let apps = Apps(vec![built(app.clone()), built(rec.clone())]);
+        let mut h = Harness::with_apps(&apps, setup);
         h.add_switch(Dpid(1), v, &[1, 2, 3, 4]);
         if both_switches {
             h.add_switch(Dpid(2), v, &[1, 2]);
         }
         let ctl = h.controller();
         Net { h, app, rec, ctl }
+    }
+
+    /// A series of the snapshot app's metrics (`viola_snapshot_…`) in this controller.
+    pub fn metric(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+        viola_framework::testing::metric_value(self.ctl.app_metrics(), name, labels)
     }
 
     pub async fn register(&self, name: &str, policy: Policy) {
