@@ -362,7 +362,7 @@ port = 1
         .await
         .is_ok());
 
-    assert!(tc::ops::down(&c, &svc).await.is_empty());
+    assert!(tc::ops::down(&c, &svc).await.errors.is_empty());
     assert!(a.status().await.expect("status").is_empty());
     assert!(b.status().await.expect("status").is_empty());
     agent_a.stop_all().await;

@@ -1,5 +1,12 @@
-//! On-disk snapshot store: `pending/<id>/<vm>.img` while receiving, `committed/<id>/` with
-//! `manifest.json` once committed.
+//! On-disk snapshot store: `pending/<id>/<vm>.img` while receiving, `pending/<id>/vote.json`
+//! once the server voted to commit (the snapshot is then "in doubt" until the transaction
+//! controller's decision arrives), `committed/<id>/` with `manifest.json` once committed.
+//!
+//! Each snapshot is one state machine — receiving → voted → committed, or aborted from
+//! receiving or voted; committed → deleted — whose steps (vote, commit, abort, delete) run
+//! one at a time under that snapshot's own lock, so an abort can never remove the images of
+//! a commit under way. An abort first cancels the streams, so a vote waiting for them ends
+//! at once instead of holding the lock for the whole commit wait.
 
 use super::disk_space::{free_bytes, SpaceGuard};
 use super::image::{self, ImageError, TAIL_WINDOW};
@@ -61,6 +68,10 @@ pub enum StoreError {
     },
     #[error("snapshot {0} expired: pending longer than {1:?}")]
     Expired(String, Duration),
+    #[error("snapshot {0} is committed: delete it instead of aborting it")]
+    AbortCommitted(String),
+    #[error("snapshot {0} is not committed (abort a pending snapshot instead)")]
+    DeletePending(String),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -84,7 +95,25 @@ struct Pending {
     images: BTreeMap<String, watch::Receiver<RecvState>>,
     cancel: CancellationToken,
     since: Instant,
+    /// Set once the server voted to commit (`vote.json` is on disk): from then on only
+    /// the transaction controller's decision ends it — never the pending time to live.
+    voted: Option<Manifest>,
 }
+
+impl Pending {
+    fn new() -> Self {
+        Pending {
+            images: BTreeMap::new(),
+            cancel: CancellationToken::new(),
+            since: Instant::now(),
+            voted: None,
+        }
+    }
+}
+
+/// The vote, durable in the pending directory: its presence is what keeps a pending
+/// snapshot across a restart.
+const VOTE_FILE: &str = "vote.json";
 
 /// Timeouts, limits and credentials of the store.
 #[derive(Debug, Clone)]
@@ -123,11 +152,16 @@ pub struct Store {
     bind_ip: IpAddr,
     config: StoreConfig,
     pending: Mutex<HashMap<String, Pending>>,
+    /// One lock per snapshot id: the steps of one snapshot's state machine never overlap.
+    /// Entries stay (one small lock per snapshot ever seen by this process).
+    steps: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Store {
-    /// Opens (creating) `root`, deleting every interrupted snapshot under `pending/`.
-    /// Data ports are bound on `bind_ip`.
+    /// Opens (creating) `root`. An interrupted snapshot under `pending/` that never voted
+    /// is deleted (presumed abort: the transaction controller cannot have decided to
+    /// commit it); one that voted is kept, in doubt, for the controller's decision.
+    /// Leftovers of interrupted deletes go. Data ports are bound on `bind_ip`.
     pub fn open(
         root: &Path,
         bind_ip: IpAddr,
@@ -135,18 +169,46 @@ impl Store {
     ) -> Result<Arc<Self>, StoreError> {
         let pending = root.join("pending");
         let committed = root.join("committed");
-        if pending.exists() {
-            std::fs::remove_dir_all(&pending).map_err(io_err(&pending))?;
+        let trash = root.join("deleting");
+        for dir in [&pending, &committed, &trash] {
+            std::fs::create_dir_all(dir).map_err(io_err(dir))?;
         }
-        std::fs::create_dir_all(&pending).map_err(io_err(&pending))?;
-        std::fs::create_dir_all(&committed).map_err(io_err(&committed))?;
+        std::fs::remove_dir_all(&trash).map_err(io_err(&trash))?;
+        std::fs::create_dir_all(&trash).map_err(io_err(&trash))?;
+        let mut in_doubt = HashMap::new();
+        for entry in std::fs::read_dir(&pending).map_err(io_err(&pending))? {
+            let dir = entry.map_err(io_err(&pending))?.path();
+            match read_vote(&dir) {
+                Some(vote) => {
+                    tracing::info!(snapshot = %vote.snapshot_id, "voted before the restart: in doubt until the transaction controller decides");
+                    let mut p = Pending::new();
+                    p.voted = Some(vote.clone());
+                    in_doubt.insert(vote.snapshot_id, p);
+                }
+                None => {
+                    tracing::info!(dir = %dir.display(), "interrupted snapshot that never voted: deleted");
+                    std::fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
+                }
+            }
+        }
+        fsync_dir(&pending)?;
         fsync_dir(root)?;
         Ok(Arc::new(Store {
             root: root.to_path_buf(),
             bind_ip,
             config,
-            pending: Mutex::new(HashMap::new()),
+            pending: Mutex::new(in_doubt),
+            steps: Mutex::new(HashMap::new()),
         }))
+    }
+
+    /// Waits for the lock of snapshot `id`'s state machine.
+    async fn step(&self, id: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut steps = self.steps.lock().unwrap_or_else(|p| p.into_inner());
+            steps.entry(id.to_string()).or_default().clone()
+        };
+        lock.lock_owned().await
     }
 
     pub fn root(&self) -> &Path {
@@ -165,7 +227,7 @@ impl Store {
         let expired: Vec<String> = self
             .lock()
             .iter()
-            .filter(|(_, p)| p.since.elapsed() > ttl)
+            .filter(|(_, p)| p.voted.is_none() && p.since.elapsed() > ttl)
             .map(|(id, _)| id.clone())
             .collect();
         for id in &expired {
@@ -231,11 +293,13 @@ impl Store {
         let (tx, rx) = watch::channel(RecvState::Waiting);
         let cancel = {
             let mut map = self.lock();
-            let entry = map.entry(id.to_string()).or_insert_with(|| Pending {
-                images: BTreeMap::new(),
-                cancel: CancellationToken::new(),
-                since: Instant::now(),
-            });
+            let entry = map.entry(id.to_string()).or_insert_with(Pending::new);
+            if entry.voted.is_some() {
+                return Err(StoreError::AlreadyPrepared {
+                    id: id.into(),
+                    vm: vm.into(),
+                });
+            }
             if entry.images.contains_key(vm) {
                 return Err(StoreError::AlreadyPrepared {
                     id: id.into(),
@@ -289,20 +353,37 @@ impl Store {
         receive_stream_capped(stream, path, &guard).await
     }
 
-    /// Waits for the images of `id`, verifies them against `expect` (if not empty) and
-    /// commits atomically.
-    pub async fn commit(
+    /// Phase one of the two-phase commit: waits for the images of `id`, verifies them
+    /// against `expect` (if not empty) and writes the vote durably; returns the manifest
+    /// the snapshot will have. Voting again returns the same vote.
+    pub async fn vote(
         &self,
         id: &str,
         meta: Value,
         expect: &BTreeMap<String, String>,
     ) -> Result<Manifest, StoreError> {
         check_name(id)?;
+        let _step = self.step(id).await;
+        if self.committed_dir(id).exists() {
+            return Err(StoreError::AlreadyCommitted(id.into()));
+        }
+        self.vote_locked(id, meta, expect).await
+    }
+
+    async fn vote_locked(
+        &self,
+        id: &str,
+        meta: Value,
+        expect: &BTreeMap<String, String>,
+    ) -> Result<Manifest, StoreError> {
         let receivers: Vec<(String, watch::Receiver<RecvState>)> = {
             let map = self.lock();
             let p = map
                 .get(id)
                 .ok_or_else(|| StoreError::NoPending(id.into()))?;
+            if let Some(vote) = &p.voted {
+                return Ok(vote.clone());
+            }
             p.images
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
@@ -329,10 +410,6 @@ impl Store {
         if !expect.is_empty() {
             verify(&images, expect)?;
         }
-        // Take it out of the pending table first: nothing else may touch it now.
-        if self.lock().remove(id).is_none() {
-            return Err(StoreError::NoPending(id.into()));
-        }
         let manifest = Manifest {
             format: MANIFEST_FORMAT.into(),
             snapshot_id: id.into(),
@@ -343,16 +420,44 @@ impl Store {
             images,
             meta,
         };
+        let path = self.pending_dir(id).join(VOTE_FILE);
+        let bytes = serde_json::to_vec_pretty(&manifest)?;
+        let p = path.clone();
+        tokio::task::spawn_blocking(move || crate::atomic_file::write_atomic(&p, &bytes))
+            .await
+            .map_err(|e| StoreError::Verify(format!("vote task failed: {e}")))?
+            .map_err(io_err(&path))?;
+        match self.lock().get_mut(id) {
+            Some(p) => p.voted = Some(manifest.clone()),
+            None => return Err(StoreError::NoPending(id.into())),
+        }
+        tracing::info!(snapshot = id, "voted to commit");
+        Ok(manifest)
+    }
+
+    /// Phase two: commits `id` atomically (its vote's manifest written, the directory
+    /// renamed). A snapshot that has not voted yet votes first (with `meta` and `expect`),
+    /// so one call commits a single-server snapshot such as a copy. Committing a committed
+    /// snapshot returns its manifest: a decision may be delivered twice.
+    pub async fn commit(
+        &self,
+        id: &str,
+        meta: Value,
+        expect: &BTreeMap<String, String>,
+    ) -> Result<Manifest, StoreError> {
+        check_name(id)?;
+        let _step = self.step(id).await;
+        if self.committed_dir(id).exists() {
+            return self.manifest(id);
+        }
+        let manifest = self.vote_locked(id, meta, expect).await?;
         let from = self.pending_dir(id);
         let to = self.committed_dir(id);
         let m = manifest.clone();
-        let res = tokio::task::spawn_blocking(move || commit_on_disk(&from, &to, &m))
+        tokio::task::spawn_blocking(move || commit_on_disk(&from, &to, &m))
             .await
-            .map_err(|e| StoreError::Verify(format!("commit task failed: {e}")))?;
-        if let Err(e) = res {
-            let _ = std::fs::remove_dir_all(self.pending_dir(id));
-            return Err(e);
-        }
+            .map_err(|e| StoreError::Verify(format!("commit task failed: {e}")))??;
+        self.lock().remove(id);
         tracing::info!(
             snapshot = id,
             images = manifest.images.len(),
@@ -361,9 +466,18 @@ impl Store {
         Ok(manifest)
     }
 
-    /// Deletes pending snapshot `id` and closes its data ports. Idempotent.
+    /// Deletes pending (or voted) snapshot `id` and closes its data ports. Idempotent;
+    /// refused for a committed snapshot.
     pub async fn abort(&self, id: &str) -> Result<(), StoreError> {
         check_name(id)?;
+        // Cancel first: a vote waiting for these streams ends now and frees the lock.
+        if let Some(p) = self.lock().get(id) {
+            p.cancel.cancel();
+        }
+        let _step = self.step(id).await;
+        if self.committed_dir(id).exists() {
+            return Err(StoreError::AbortCommitted(id.into()));
+        }
         if let Some(p) = self.lock().remove(id) {
             p.cancel.cancel();
         }
@@ -373,6 +487,34 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(io_err(&dir)(e)),
         }
+    }
+
+    /// Deletes committed snapshot `id`: renamed out of `committed/` first (so it stops
+    /// being listed at once, whole), then removed. Returns whether it existed.
+    pub async fn delete(&self, id: &str) -> Result<bool, StoreError> {
+        check_name(id)?;
+        let _step = self.step(id).await;
+        if self.lock().contains_key(id) {
+            return Err(StoreError::DeletePending(id.into()));
+        }
+        let from = self.committed_dir(id);
+        if !from.exists() {
+            return Ok(false);
+        }
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let to = self.root.join("deleting").join(format!("{id}-{nanos}"));
+        tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
+            std::fs::rename(&from, &to).map_err(io_err(&to))?;
+            crate::atomic_file::fsync_parent(&from).map_err(io_err(&from))?;
+            std::fs::remove_dir_all(&to).map_err(io_err(&to))
+        })
+        .await
+        .map_err(|e| StoreError::Verify(format!("delete task failed: {e}")))??;
+        tracing::info!(snapshot = id, "snapshot deleted");
+        Ok(true)
     }
 
     /// The manifest of committed snapshot `id`.
@@ -442,9 +584,16 @@ impl Store {
             }
         }
         committed.sort_by(|a, b| a.snapshot_id.cmp(&b.snapshot_id));
-        let mut pending: Vec<String> = self.lock().keys().cloned().collect();
+        let map = self.lock();
+        let mut pending: Vec<String> = map.keys().cloned().collect();
         pending.sort();
-        Ok(Listing { committed, pending })
+        let mut in_doubt: Vec<Manifest> = map.values().filter_map(|p| p.voted.clone()).collect();
+        in_doubt.sort_by(|a, b| a.snapshot_id.cmp(&b.snapshot_id));
+        Ok(Listing {
+            committed,
+            pending,
+            in_doubt,
+        })
     }
 }
 
@@ -598,20 +747,20 @@ fn fsync_dir(dir: &Path) -> Result<(), StoreError> {
         .map_err(io_err(dir))
 }
 
-/// manifest written + fsync, rename pending/<id> → committed/<id>, fsync both parents.
+/// The vote of a pending snapshot directory, if it voted.
+fn read_vote(dir: &Path) -> Option<Manifest> {
+    let bytes = std::fs::read(dir.join(VOTE_FILE)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// manifest written atomically, rename pending/<id> → committed/<id>, fsync both parents.
 fn commit_on_disk(from: &Path, to: &Path, manifest: &Manifest) -> Result<(), StoreError> {
     if to.exists() {
         return Err(StoreError::AlreadyCommitted(manifest.snapshot_id.clone()));
     }
     let mpath = from.join("manifest.json");
     let bytes = serde_json::to_vec_pretty(manifest)?;
-    {
-        use std::io::Write;
-        let mut f = std::fs::File::create(&mpath).map_err(io_err(&mpath))?;
-        f.write_all(&bytes).map_err(io_err(&mpath))?;
-        f.sync_all().map_err(io_err(&mpath))?;
-    }
-    fsync_dir(from)?;
+    crate::atomic_file::write_atomic(&mpath, &bytes).map_err(io_err(&mpath))?;
     std::fs::rename(from, to).map_err(io_err(to))?;
     if let Some(parent) = to.parent() {
         fsync_dir(parent)?;

@@ -5,17 +5,24 @@
 //! The logic is generic over [`cluster::Cluster`] — the agents, snapshot servers and
 //! controller — so every failure path is unit-tested with in-memory fakes.
 
+pub mod catalog;
 pub mod cluster;
+pub mod journal;
 pub mod ops;
 pub mod record;
+pub mod recover;
 pub mod restore;
+pub mod schedule;
 pub mod service;
 pub mod snapshot;
 #[cfg(test)]
 mod tests;
+pub mod two_phase;
 
 pub use cluster::{Cluster, ClusterError, DataPort, RealCluster};
+pub use journal::Journal;
 pub use record::SnapshotRecord;
+pub use recover::{recover, RecoveryReport};
 pub use restore::{restore, RestoreReport};
 pub use service::ServiceFile;
 pub use snapshot::{snapshot, Phase, SnapshotOptions, TcError};

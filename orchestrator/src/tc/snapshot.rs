@@ -1,11 +1,15 @@
 //! The snapshot transaction: START_SNAPSHOT → VM_PAUSED → ADVANCE_EPOCH → VM_UNPAUSE +
-//! REINJECT_PACKETS → COMMIT on every snapshot server, or ABORT everywhere on any failure
-//! or timeout.
+//! REINJECT_PACKETS → a two-phase commit across the snapshot servers ([`super::two_phase`]),
+//! or ABORT everywhere on any failure or timeout before the decision.
 
 use super::cluster::{Cluster, ClusterError};
-use super::record::{SnapshotRecord, Timings, VmRecord, RECORD_FORMAT};
+use super::journal::Journal;
+use super::record::Timings;
+use super::record::{SnapshotRecord, VmRecord, RECORD_FORMAT};
 use super::service::{ServiceFile, SnapshotServerEntry, VmEntry, VmServerEntry};
+use super::two_phase;
 use crate::agent::{AgentEvent, SnapshotReport};
+use crate::snapshot_server::protocol::valid_name;
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,8 +27,14 @@ pub enum Phase {
     Advance,
     Unpause,
     Reinject,
+    /// Every access switch of the service's VMs is connected (checked before the epoch).
+    Switches,
+    Vote,
     Commit,
     Copy,
+    Delete,
+    /// The service's registration with the controller.
+    Register,
     Start,
     Resume,
 }
@@ -56,6 +66,17 @@ pub enum TcError {
     },
     #[error("{0}")]
     Config(String),
+    /// Another `viola tc` holds the service's lock.
+    #[error("{0}")]
+    Busy(String),
+    /// The decision is commit (the snapshot is recorded) but these servers did not confirm
+    /// it yet; recovery (`viola tc status`) finishes it.
+    #[error("snapshot {id} is decided (committed) but {servers:?} did not confirm the commit ({cause}); `viola tc status` finishes it")]
+    Unfinished {
+        id: String,
+        servers: Vec<String>,
+        cause: ClusterError,
+    },
 }
 
 /// Options of one snapshot.
@@ -69,7 +90,7 @@ fn ms(d: Duration) -> u64 {
     d.as_millis() as u64
 }
 
-struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     svc: &'a ServiceFile,
     vms: Vec<(&'a VmEntry, &'a VmServerEntry, &'a SnapshotServerEntry)>,
 }
@@ -89,7 +110,7 @@ impl<'a> Ctx<'a> {
         Ok(Ctx { svc, vms })
     }
 
-    fn servers(&self) -> Vec<&'a SnapshotServerEntry> {
+    pub(crate) fn servers(&self) -> Vec<&'a SnapshotServerEntry> {
         let mut seen = BTreeSet::new();
         self.vms
             .iter()
@@ -122,14 +143,18 @@ struct VmProgress {
     reinject: Value,
 }
 
-/// Runs one snapshot of `svc`. On any failure every paused VM is unpaused, the controller's
-/// snapshot is aborted and every snapshot server's pending images are deleted.
+/// Runs one snapshot of `svc`, holding the service's lock ([`Journal::lock`]). On any
+/// failure before the decision every paused VM is unpaused, the controller's snapshot is
+/// aborted and every snapshot server's pending images are deleted; once decided, the
+/// snapshot is committed everywhere (now, or by the next recovery).
 pub async fn snapshot<C: Cluster>(
     c: &C,
     svc: &ServiceFile,
     opts: &SnapshotOptions,
 ) -> Result<SnapshotRecord, TcError> {
     let ctx = Ctx::new(svc)?;
+    let journal = Journal::of(svc)?;
+    let _lock = journal.lock()?;
     let started = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
@@ -137,6 +162,15 @@ pub async fn snapshot<C: Cluster>(
         .snapshot_id
         .clone()
         .unwrap_or_else(|| format!("{}-{}", svc.name, started.as_millis()));
+    if !valid_name(&id) {
+        return Err(TcError::Config(format!(
+            "bad snapshot id {id:?} (letters, digits, '-', '_', '.'; not starting with '.')"
+        )));
+    }
+    if journal.committed(&id)? {
+        return Err(TcError::Config(format!("snapshot {id} exists already")));
+    }
+    journal.begin(&id, ctx.servers().iter().map(|s| s.name.clone()).collect())?;
     let t0 = Instant::now();
     let mut progress: BTreeMap<String, VmProgress> = svc
         .vms
@@ -145,9 +179,7 @@ pub async fn snapshot<C: Cluster>(
         .collect();
     let result = run(c, &ctx, &id, &mut progress, t0).await;
     match result {
-        Ok((epoch, flow_state, mut timings)) => {
-            // COMMIT on every snapshot server.
-            let tc = Instant::now();
+        Ok((epoch, flow_state, timings)) => {
             let mut record = SnapshotRecord {
                 format: RECORD_FORMAT.into(),
                 snapshot_id: id.clone(),
@@ -157,99 +189,60 @@ pub async fn snapshot<C: Cluster>(
                 started_at: started.as_secs(),
                 vms: BTreeMap::new(),
                 flow_state,
-                timings: timings.clone(),
+                timings,
             };
             for (vm, a, s) in &ctx.vms {
                 let p = progress.remove(&vm.name).unwrap_or_default();
-                let r = p.report.unwrap_or_default();
-                record.vms.insert(
-                    vm.name.clone(),
-                    VmRecord {
-                        server: a.name.clone(),
-                        snapshot_server: s.name.clone(),
-                        sha256: String::new(),
-                        size: 0,
-                        downtime_ms: r.downtime_ms,
-                        paused_ms: r.paused_ms,
-                        cpu_stopped_ms: r.cpu_stopped_ms,
-                        egress_held: r.egress_held,
-                        cut_unix_us: r.cut_unix_us,
-                        advanced_unix_us: p.advanced_unix_us,
-                        released_unix_us: r.released_unix_us,
-                        total_time_ms: r.total_time_ms,
-                        migration_ms: r.migration_ms,
-                        to_stop_ms: r.to_stop_ms,
-                        advance_ms: p.advance_ms,
-                        unpause_ms: p.unpause_ms,
-                        qemu_version: r.qemu_version,
-                        command_line: r.command_line,
-                        advance: p.advance,
-                        reinject: p.reinject,
-                    },
-                );
+                record.vms.insert(vm.name.clone(), vm_record(a, s, p));
             }
-            let meta = serde_json::to_value(&record).unwrap_or(Value::Null);
-            let servers = ctx.servers();
-            let commits: Vec<_> = servers
-                .iter()
-                .map(|s| c.commit(s, &id, meta.clone()))
-                .collect();
-            let results = futures::future::join_all(commits).await;
-            let mut failure = None;
-            for (s, r) in servers.iter().zip(results) {
-                match r {
-                    Ok(m) => {
-                        for (vm, info) in m.images {
-                            if let Some(v) = record.vms.get_mut(&vm) {
-                                v.sha256 = info.sha256;
-                                v.size = info.size;
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        failure.get_or_insert(TcError::Failed {
-                            phase: Phase::Commit,
-                            target: s.name.clone(),
-                            cause: e,
-                        });
-                    }
-                }
-            }
-            if let Some(e) = failure {
-                // Servers that did commit keep their (now orphaned) images; the pending rest go.
-                for s in &servers {
-                    let _ = c.abort_server(s, &id).await;
-                }
-                return Err(e);
-            }
-            if let Some((vm, _)) = record.vms.iter().find(|(_, v)| v.sha256.is_empty()) {
-                return Err(TcError::Failed {
-                    phase: Phase::Commit,
-                    target: vm.clone(),
-                    cause: ClusterError("image missing from the committed manifest".into()),
-                });
-            }
-            timings.commit_ms = ms(tc.elapsed());
-            timings.total_ms = ms(t0.elapsed());
-            record.timings = timings;
-            tracing::info!(snapshot = %id, total_ms = record.timings.total_ms, "snapshot committed");
-            Ok(record)
+            two_phase::commit(c, &journal, &ctx.servers(), record, t0).await
         }
         Err(e) => {
             tracing::warn!(snapshot = %id, "snapshot failed, aborting: {e}");
-            abort_all(c, &ctx, &id, &progress).await;
+            if abort_all(c, &ctx, &id, &progress).await {
+                journal.finish(&id)?;
+            }
             Err(e)
         }
     }
 }
 
-/// Unpause what may be paused (an agent answers "not held" for the others), abort the controller's snapshot, delete pending images.
+/// What the record keeps of one VM (digest and size come with the votes).
+fn vm_record(a: &VmServerEntry, s: &SnapshotServerEntry, p: VmProgress) -> VmRecord {
+    let r = p.report.unwrap_or_default();
+    VmRecord {
+        server: a.name.clone(),
+        snapshot_server: s.name.clone(),
+        sha256: String::new(),
+        size: 0,
+        downtime_ms: r.downtime_ms,
+        paused_ms: r.paused_ms,
+        cpu_stopped_ms: r.cpu_stopped_ms,
+        egress_held: r.egress_held,
+        cut_unix_us: r.cut_unix_us,
+        advanced_unix_us: p.advanced_unix_us,
+        released_unix_us: r.released_unix_us,
+        total_time_ms: r.total_time_ms,
+        migration_ms: r.migration_ms,
+        to_stop_ms: r.to_stop_ms,
+        advance_ms: p.advance_ms,
+        unpause_ms: p.unpause_ms,
+        qemu_version: r.qemu_version,
+        command_line: r.command_line,
+        advance: p.advance,
+        reinject: p.reinject,
+    }
+}
+
+/// Unpause what may be paused (an agent answers "not held" for the others), abort the
+/// controller's snapshot, delete pending images. Whether every snapshot server confirmed
+/// its abort (if not, the transaction stays open for recovery).
 async fn abort_all<C: Cluster>(
     c: &C,
     ctx: &Ctx<'_>,
     id: &str,
     progress: &BTreeMap<String, VmProgress>,
-) {
+) -> bool {
     for (vm, p) in progress {
         if (p.started || p.paused_at.is_some()) && !p.unpaused {
             if let Some(a) = ctx.agent(vm) {
@@ -264,11 +257,7 @@ async fn abort_all<C: Cluster>(
             tracing::warn!("controller abort: {e}");
         }
     }
-    for s in ctx.servers() {
-        if let Err(e) = c.abort_server(s, id).await {
-            tracing::warn!(server = %s.name, "abort: {e}");
-        }
-    }
+    super::two_phase::abort_servers(c, &ctx.servers(), id).await
 }
 
 type RunOk = (Option<u64>, Value, Timings);
@@ -312,6 +301,9 @@ async fn run<C: Cluster>(
         Value::Null
     };
     timings.flows_ms = ms(t.elapsed());
+    if controller {
+        check_access_switches(c, svc, ctl_timeout).await?;
+    }
 
     // START_SNAPSHOT at the controller.
     let t = Instant::now();
@@ -417,6 +409,46 @@ async fn run<C: Cluster>(
     Ok((epoch, flow_state, timings))
 }
 
+/// A VM whose access switch is not connected to the controller cannot be gated, so its
+/// snapshot would not be a consistent cut: refused before the cut, naming the switch.
+async fn check_access_switches<C: Cluster>(
+    c: &C,
+    svc: &ServiceFile,
+    limit: Duration,
+) -> Result<(), TcError> {
+    let status = timed(
+        Phase::Switches,
+        "controller",
+        limit,
+        c.controller_status(&svc.name),
+    )
+    .await?;
+    let answer = timed(Phase::Switches, "controller", limit, c.switches()).await?;
+    let connected = super::restore::connected(&answer);
+    let vms = status.get("vms").and_then(Value::as_array);
+    for v in vms.into_iter().flatten() {
+        let name = v.get("name").and_then(Value::as_str).unwrap_or("?");
+        let Some(dpid) = v
+            .get("dpid")
+            .and_then(Value::as_str)
+            .and_then(|d| d.parse::<openflow::Dpid>().ok())
+        else {
+            continue;
+        };
+        if !connected.contains(&dpid) {
+            return Err(TcError::Failed {
+                phase: Phase::Switches,
+                target: format!("switch {dpid}"),
+                cause: ClusterError(format!(
+                    "VM {name}'s access switch {dpid} is not connected to the controller \
+                     (after a failover, `viola tc restore` registers the service at the new site)"
+                )),
+            });
+        }
+    }
+    Ok(())
+}
+
 struct HandleOk {
     vm: String,
     advance_ms: u64,
@@ -443,6 +475,15 @@ async fn handle_pause<C: Cluster>(
         } else {
             Value::Null
         };
+        if advance.get("switch_connected").and_then(Value::as_bool) == Some(false) {
+            return Err(TcError::Failed {
+                phase: Phase::Advance,
+                target: vm.clone(),
+                cause: ClusterError(
+                    "its access switch is not connected to the controller: no gate".into(),
+                ),
+            });
+        }
         let advance_ms = ms(paused_at.elapsed());
         let advanced_unix_us = SystemTime::now()
             .duration_since(UNIX_EPOCH)

@@ -32,11 +32,17 @@ impl<C: Cluster> Cluster for SlowAdvance<'_, C> {
     async fn prepare(&self, s: &SnapshotServerEntry, id: &str, vm: &str) -> CResult<DataPort> {
         self.inner.prepare(s, id, vm).await
     }
-    async fn commit(&self, s: &SnapshotServerEntry, id: &str, meta: Value) -> CResult<Manifest> {
-        self.inner.commit(s, id, meta).await
+    async fn vote(&self, s: &SnapshotServerEntry, id: &str, meta: Value) -> CResult<Manifest> {
+        self.inner.vote(s, id, meta).await
+    }
+    async fn commit(&self, s: &SnapshotServerEntry, id: &str) -> CResult<Manifest> {
+        self.inner.commit(s, id).await
     }
     async fn abort_server(&self, s: &SnapshotServerEntry, id: &str) -> CResult<()> {
         self.inner.abort_server(s, id).await
+    }
+    async fn delete(&self, s: &SnapshotServerEntry, id: &str) -> CResult<bool> {
+        self.inner.delete(s, id).await
     }
     async fn copy(
         &self,
@@ -88,6 +94,9 @@ impl<C: Cluster> Cluster for SlowAdvance<'_, C> {
     }
     async fn register(&self, body: Value) -> CResult<Value> {
         self.inner.register(body).await
+    }
+    async fn unregister(&self, service: &str) -> CResult<Value> {
+        self.inner.unregister(service).await
     }
     async fn start_epoch(&self, service: &str) -> CResult<Value> {
         self.inner.start_epoch(service).await
