@@ -27,6 +27,7 @@
 mod e2e_support;
 
 use e2e_support::capture::Capture;
+use e2e_support::hooked::Hooked;
 use e2e_support::net::{self, Ctl};
 use e2e_support::slow_advance::SlowAdvance;
 use e2e_support::*;
@@ -343,10 +344,12 @@ async fn scenario(
             )
         })
         .collect();
-    let slow = SlowAdvance {
+    let slow = Hooked {
         inner: &c,
-        vm: SLOW_ADVANCE_VM,
-        delay: SLOW_ADVANCE,
+        hooks: SlowAdvance {
+            vm: SLOW_ADVANCE_VM,
+            delay: SLOW_ADVANCE,
+        },
     };
     let rec = tc::snapshot(
         &slow,

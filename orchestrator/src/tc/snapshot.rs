@@ -96,15 +96,31 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(svc: &'a ServiceFile) -> Result<Self, TcError> {
+    /// Each VM where it runs now (`located`, else its `server`), and the snapshot server
+    /// it writes to: its own, or — once a restore moved it to another site — that site's.
+    fn new(
+        svc: &'a ServiceFile,
+        located: &BTreeMap<String, &'a VmServerEntry>,
+    ) -> Result<Self, TcError> {
         let mut vms = Vec::new();
         for vm in &svc.vms {
-            let a = svc
+            let home = svc
                 .vm_server(&vm.server)
                 .ok_or_else(|| TcError::Config(format!("no VM server {}", vm.server)))?;
-            let s = svc.snapshot_server(&vm.snapshot_server).ok_or_else(|| {
+            let own = svc.snapshot_server(&vm.snapshot_server).ok_or_else(|| {
                 TcError::Config(format!("no snapshot server {}", vm.snapshot_server))
             })?;
+            let a = located.get(&vm.name).copied().unwrap_or(home);
+            let s = if a.site == own.site {
+                own
+            } else {
+                svc.site_snapshot_server(&a.site).ok_or_else(|| {
+                    TcError::Config(format!(
+                        "VM {} runs at site {} (on {}), which has no snapshot server",
+                        vm.name, a.site, a.name
+                    ))
+                })?
+            };
             vms.push((vm, a, s));
         }
         Ok(Ctx { svc, vms })
@@ -152,7 +168,8 @@ pub async fn snapshot<C: Cluster>(
     svc: &ServiceFile,
     opts: &SnapshotOptions,
 ) -> Result<SnapshotRecord, TcError> {
-    let ctx = Ctx::new(svc)?;
+    let located = locate(c, svc).await;
+    let ctx = Ctx::new(svc, &located)?;
     let journal = Journal::of(svc)?;
     let _lock = journal.lock()?;
     let started = SystemTime::now()
@@ -205,6 +222,38 @@ pub async fn snapshot<C: Cluster>(
             Err(e)
         }
     }
+}
+
+/// Where the service's VMs run now (a restore may have moved them to another site): the
+/// first VM server, its own listed first, that has the VM alive. Unreachable servers (a
+/// failed site) are skipped.
+async fn locate<'a, C: Cluster>(
+    c: &C,
+    svc: &'a ServiceFile,
+) -> BTreeMap<String, &'a VmServerEntry> {
+    let answers = futures::future::join_all(
+        svc.vm_servers
+            .iter()
+            .map(|a| async move { (a, c.vm_status(a).await) }),
+    )
+    .await;
+    let mut alive: Vec<(&VmServerEntry, String)> = Vec::new();
+    for (a, r) in answers {
+        for s in r.unwrap_or_default() {
+            if s.status != "gone" {
+                alive.push((a, s.vm));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for vm in &svc.vms {
+        let mut here = alive.iter().filter(|(_, v)| *v == vm.name).map(|(a, _)| *a);
+        let first = here.clone().next();
+        if let Some(a) = here.find(|a| a.name == vm.server).or(first) {
+            out.insert(vm.name.clone(), a);
+        }
+    }
+    out
 }
 
 /// What the record keeps of one VM (digest and size come with the votes).

@@ -444,8 +444,8 @@ impl Cluster for Fake {
             .into_iter()
             .filter(|vm| self.fails(&format!("gone:{vm}")))
             .map(|vm| status(vm, "gone"));
-        let running = self
-            .fails("running")
+        let moved = self.fails("moved-to-b") && a.name == "vms-b1";
+        let running = (self.fails("running") || moved)
             .then(|| ["vm1", "vm2"].map(|vm| status(vm, "running")))
             .into_iter()
             .flatten();
@@ -1362,4 +1362,25 @@ async fn a_slow_snapshot_skips_slots_and_says_so() {
     let st = sched.status();
     assert_eq!((st.successes, st.failures), (0, 2));
     assert!(st.last_failure.expect("failure").error.contains("epoch"));
+}
+
+#[tokio::test]
+async fn after_a_restore_at_b_the_snapshot_runs_where_the_vms_are() {
+    let f = Fake::failing(&["moved-to-b", "status:vms-a1"]);
+    let svc = service();
+    let r = snapshot(&f, &svc, &opts()).await.expect("snapshot at b");
+    assert!(
+        f.has("prepare ss-b vm1") && f.has("prepare ss-b vm2"),
+        "{:?}",
+        f.log()
+    );
+    assert_eq!(r.vms["vm1"].server, "vms-b1");
+    assert_eq!(r.vms["vm1"].snapshot_server, "ss-b");
+    assert_eq!(f.stage("ss-b", "s1"), Some(Stage::Committed));
+    // And it restores at a, copied from b.
+    f.fail.lock().unwrap().clear();
+    super::restore(&f, &svc, &r, "a")
+        .await
+        .expect("restore at a");
+    assert!(f.has("copy ss-b ss-a s1.from-ss-b"), "{:?}", f.log());
 }
