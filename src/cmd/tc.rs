@@ -158,6 +158,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                     println!("stopped {vm} on {server}");
                 }
             }
+            for u in &r.unreachable {
+                eprintln!("viola tc down: did not answer, its VMs were not stopped: {u}");
+            }
             for e in &r.errors {
                 eprintln!("viola tc down: not stopped: {e}");
             }
@@ -168,6 +171,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Delete { snapshot } => {
             let _lock = journal.lock()?;
             let r = catalog::delete(&c, &svc, &journal, &snapshot).await?;
+            warn_unreachable(&r);
             if args.json {
                 print_json(&r)?;
             } else if r.deleted.is_empty() {
@@ -182,6 +186,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             recover(&c, &svc, &journal).await;
             let _lock = journal.lock()?;
             let r = catalog::prune(&c, &svc, &journal, keep).await?;
+            r.deleted.iter().for_each(warn_unreachable);
             if args.json {
                 print_json(&r)?;
             } else {
@@ -200,4 +205,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn warn_unreachable(r: &catalog::DeleteReport) {
+    for s in &r.unreachable {
+        eprintln!(
+            "viola tc: {s} did not answer: its part of {} is left (a later prune removes it)",
+            r.snapshot_id
+        );
+    }
 }

@@ -34,8 +34,30 @@ fn age(unix_s: u64) -> String {
     }
 }
 
+/// The controller's answer to a registration, in one line.
+fn registration(v: &Value) -> String {
+    match v.get("name") {
+        Some(name) => {
+            let gates: Vec<String> = v["gate_installed_on"]
+                .as_array()
+                .map(|a| a.iter().map(text).collect())
+                .unwrap_or_default();
+            format!(
+                "registered {} (gate installed on {})",
+                text(name),
+                if gates.is_empty() {
+                    "no switch yet".into()
+                } else {
+                    gates.join(", ")
+                }
+            )
+        }
+        None => text(v),
+    }
+}
+
 pub fn up(r: &UpReport) {
-    println!("controller: {}", text(&r.registration));
+    println!("controller: {}", registration(&r.registration));
     for v in &r.vms {
         let pid = v.pid.map_or_else(|| "-".into(), |p| p.to_string());
         println!(
@@ -81,6 +103,9 @@ pub fn record(rec: &SnapshotRecord, path: &Path) {
 
 pub fn restore(r: &RestoreReport) {
     println!("restored {} at site {}", r.snapshot_id, r.site);
+    if !r.registration.is_null() {
+        println!("  controller: {}", registration(&r.registration));
+    }
     for (vm, server) in &r.placement {
         println!(
             "  {vm} on {server} (image {})",

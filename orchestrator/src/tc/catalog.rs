@@ -51,8 +51,8 @@ fn entry_of(rec: &SnapshotRecord, recorded: bool) -> SnapshotEntry {
     }
 }
 
-/// Every snapshot of `svc`, newest first. An unreachable server is an error: its parts
-/// cannot be told.
+/// Every snapshot of `svc`, newest first. The parts on a server that does not answer (a
+/// failed site) count as missing.
 pub async fn catalog<C: Cluster>(
     c: &C,
     svc: &ServiceFile,
@@ -64,11 +64,13 @@ pub async fn catalog<C: Cluster>(
         .map(|r| (r.snapshot_id.clone(), entry_of(r, true)))
         .collect();
     for s in &svc.snapshot_servers {
-        let listing = c.list(s).await.map_err(|cause| TcError::Failed {
-            phase: Phase::Prepare,
-            target: s.name.clone(),
-            cause,
-        })?;
+        let listing = match c.list(s).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::debug!(server = %s.name, "not listed: {e}");
+                continue;
+            }
+        };
         for m in listing.committed {
             if m.meta.get("service").and_then(|v| v.as_str()) != Some(&svc.name) {
                 continue;
@@ -153,6 +155,9 @@ pub struct DeleteReport {
     pub snapshot_id: String,
     /// `(server, id)` deleted: the parts and the restore copies.
     pub deleted: Vec<(String, String)>,
+    /// Servers that did not answer: what they hold of it is left (a later `prune` finds
+    /// it by its service).
+    pub unreachable: Vec<String>,
 }
 
 /// Deletes snapshot `id` everywhere: the journal's record first (so it stops being
@@ -166,7 +171,7 @@ pub async fn delete<C: Cluster>(
     journal.remove(id)?;
     let mut report = DeleteReport {
         snapshot_id: id.into(),
-        deleted: Vec::new(),
+        ..DeleteReport::default()
     };
     let copy_prefix = format!("{id}.from-");
     for s in &svc.snapshot_servers {
@@ -175,7 +180,14 @@ pub async fn delete<C: Cluster>(
             target: s.name.clone(),
             cause,
         };
-        let listing = c.list(s).await.map_err(fail)?;
+        let listing = match c.list(s).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(server = %s.name, "snapshot {id} not deleted there: {e}");
+                report.unreachable.push(s.name.clone());
+                continue;
+            }
+        };
         for m in listing.committed {
             let ours = m.snapshot_id == id || m.snapshot_id.starts_with(&copy_prefix);
             if ours && c.delete(s, &m.snapshot_id).await.map_err(fail)? {

@@ -67,7 +67,9 @@ pub async fn up<C: Cluster>(c: &C, svc: &ServiceFile) -> Result<UpReport, TcErro
 pub struct DownReport {
     /// `(vm, vm server)` stopped.
     pub stopped: Vec<(String, String)>,
-    /// One line per VM server that could not be asked or refused.
+    /// VM servers that did not answer (a failed site: its VMs went with it), one line each.
+    pub unreachable: Vec<String>,
+    /// VMs a VM server failed to stop, one line each.
     pub errors: Vec<String>,
 }
 
@@ -79,7 +81,7 @@ pub async fn down<C: Cluster>(c: &C, svc: &ServiceFile) -> DownReport {
         let list = match c.vm_status(a).await {
             Ok(l) => l,
             Err(e) => {
-                report.errors.push(format!("{}: {e}", a.name));
+                report.unreachable.push(format!("{}: {e}", a.name));
                 continue;
             }
         };

@@ -103,7 +103,8 @@ pub async fn restore<C: Cluster>(
             .get(site)
             .map(|s| s.dpid_map.clone())
             .unwrap_or_default();
-        report.flows = push_flows(c, svc, &record.flow_state, map).await?;
+        let document = replaced_at_site(&record.flow_state, &map);
+        report.flows = push_flows(c, svc, &document, map).await?;
     }
     report.flows_ms = ms(t.elapsed());
 
@@ -315,6 +316,22 @@ async fn stop_started<C: Cluster, T>(
 /// the accepted forms).
 fn parse_dpid(s: &str) -> Option<Dpid> {
     s.parse().ok()
+}
+
+/// `document` without the switches the site's mapped ones replace: a switch that is a
+/// target of `map` (and not itself mapped) takes the tables of the switch mapped onto it,
+/// not the ones it had when the snapshot was taken (both would go to the same switch).
+pub(crate) fn replaced_at_site(document: &Value, map: &BTreeMap<String, String>) -> Value {
+    let sources: Vec<Dpid> = map.keys().filter_map(|k| parse_dpid(k)).collect();
+    let targets: Vec<Dpid> = map.values().filter_map(|v| parse_dpid(v)).collect();
+    let mut out = document.clone();
+    if let Some(switches) = out.get_mut("switches").and_then(Value::as_array_mut) {
+        switches.retain(|sw| {
+            let dpid = sw.get("dpid").and_then(Value::as_str).and_then(parse_dpid);
+            !dpid.is_some_and(|d| targets.contains(&d) && !sources.contains(&d))
+        });
+    }
+    out
 }
 
 /// The switches `document` will be pushed to: its switches' dpids through `map`.

@@ -97,7 +97,8 @@ pub(crate) struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     /// Each VM where it runs now (`located`, else its `server`), and the snapshot server
-    /// it writes to: its own, or — once a restore moved it to another site — that site's.
+    /// it writes to: its own, or — once a restore moved it away from a site that also
+    /// held its snapshot server — the new site's.
     fn new(
         svc: &'a ServiceFile,
         located: &BTreeMap<String, &'a VmServerEntry>,
@@ -111,7 +112,9 @@ impl<'a> Ctx<'a> {
                 TcError::Config(format!("no snapshot server {}", vm.snapshot_server))
             })?;
             let a = located.get(&vm.name).copied().unwrap_or(home);
-            let s = if a.site == own.site {
+            // Moved away from a site that also held its images (that site may be gone):
+            // the new site's server. An off-site snapshot server is kept.
+            let s = if a.site == home.site || own.site != home.site {
                 own
             } else {
                 svc.site_snapshot_server(&a.site).ok_or_else(|| {

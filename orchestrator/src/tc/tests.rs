@@ -316,6 +316,9 @@ impl Cluster for Fake {
         }
     }
     async fn list(&self, s: &SnapshotServerEntry) -> CResult<Listing> {
+        if self.fails(&format!("list:{}", s.name)) {
+            return self.err(&s.name);
+        }
         let disks = self.disks.lock().unwrap();
         let mut l = Listing::default();
         for ((server, id), st) in disks.iter() {
@@ -1295,8 +1298,13 @@ async fn down_stops_what_it_reaches_and_names_what_it_cannot() {
             ("vm2".to_string(), "vms-b1".to_string())
         ]
     );
-    assert_eq!(r.errors.len(), 1);
-    assert!(r.errors[0].starts_with("vms-a1: "), "{:?}", r.errors);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(r.unreachable.len(), 1);
+    assert!(
+        r.unreachable[0].starts_with("vms-a1: "),
+        "{:?}",
+        r.unreachable
+    );
 }
 
 #[tokio::test]
@@ -1383,4 +1391,78 @@ async fn after_a_restore_at_b_the_snapshot_runs_where_the_vms_are() {
         .await
         .expect("restore at a");
     assert!(f.has("copy ss-b ss-a s1.from-ss-b"), "{:?}", f.log());
+}
+
+#[tokio::test]
+async fn an_off_site_snapshot_server_is_used_before_and_after_a_move() {
+    let mut svc = service();
+    if let Some(v) = svc.vms.iter_mut().find(|v| v.name == "vm1") {
+        v.snapshot_server = "ss-b".into();
+    }
+    let f = Fake::default();
+    let r = snapshot(&f, &svc, &opts_id("home"))
+        .await
+        .expect("snapshot");
+    assert_eq!(r.vms["vm1"].snapshot_server, "ss-b");
+    assert_eq!(r.vms["vm2"].snapshot_server, "ss-a2");
+    let f = Fake::failing(&["moved-to-b", "status:vms-a1"]);
+    let r = snapshot(&f, &svc, &opts_id("moved"))
+        .await
+        .expect("snapshot");
+    assert_eq!(r.vms["vm1"].snapshot_server, "ss-b");
+    assert_eq!(r.vms["vm2"].snapshot_server, "ss-b");
+}
+
+#[test]
+fn the_site_switches_take_the_mapped_tables_not_their_own() {
+    let doc = json!({"format": "viola.flow-state/1", "switches": [
+        {"dpid": "0000000000000001"}, {"dpid": "0000000000000011"}, {"dpid": "0000000000000002"}
+    ]});
+    let map: BTreeMap<String, String> = [(
+        "0000000000000001".to_string(),
+        "0000000000000011".to_string(),
+    )]
+    .into();
+    let out = super::restore::replaced_at_site(&doc, &map);
+    let left: Vec<&str> = out["switches"]
+        .as_array()
+        .expect("switches")
+        .iter()
+        .filter_map(|s| s["dpid"].as_str())
+        .collect();
+    assert_eq!(left, ["0000000000000001", "0000000000000002"]);
+    assert_eq!(out["format"], "viola.flow-state/1");
+    assert_eq!(
+        super::restore::replaced_at_site(&doc, &BTreeMap::new()),
+        doc
+    );
+}
+
+#[tokio::test]
+async fn with_a_server_down_the_catalog_and_prune_do_what_they_can() {
+    let f = Fake::default();
+    let svc = service();
+    let j = journal(&svc);
+    for id in ["s1", "s2"] {
+        snapshot(&f, &svc, &opts_id(id)).await.expect("snapshot");
+    }
+    f.fail.lock().unwrap().insert("list:ss-a2".into());
+    let all = super::catalog::catalog(&f, &svc, &j)
+        .await
+        .expect("catalog");
+    assert_eq!(all.len(), 2);
+    assert!(all.iter().all(|e| !e.complete), "{all:?}");
+    let r = super::catalog::prune(&f, &svc, &j, 1).await.expect("prune");
+    assert_eq!(r.deleted[0].unreachable, ["ss-a2"]);
+    assert_eq!(f.stage("ss-a", "s1"), None);
+    assert_eq!(f.stage("ss-a2", "s1"), Some(Stage::Committed));
+    // Back: the leftover part is found by its service and pruned.
+    f.fail.lock().unwrap().clear();
+    let all = super::catalog::catalog(&f, &svc, &j)
+        .await
+        .expect("catalog");
+    assert!(all.iter().any(|e| e.snapshot_id == "s1" && !e.recorded));
+    super::catalog::prune(&f, &svc, &j, 1).await.expect("prune");
+    assert_eq!(f.stage("ss-a2", "s1"), None);
+    assert_all_of(&f, &svc, "s2");
 }
