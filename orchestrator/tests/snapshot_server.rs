@@ -468,6 +468,16 @@ async fn an_abort_during_a_commit_waiting_for_its_stream_leaves_nothing() {
         .await
         .expect("connect");
     s.write_all(&img[..50_000]).await.expect("write half");
+    // The listing shows how far the stream got (what a progress display polls).
+    let t0 = std::time::Instant::now();
+    loop {
+        let l = c.list().await.expect("list");
+        if l.receiving.get("race").and_then(|r| r.get("vm1")) == Some(&50_000) {
+            break;
+        }
+        assert!(t0.elapsed() < std::time::Duration::from_secs(10), "{l:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let committing = {
         let store = store.clone();
         tokio::spawn(async move {

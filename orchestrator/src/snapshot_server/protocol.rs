@@ -103,6 +103,10 @@ pub struct Listing {
     /// controller's decision.
     #[serde(default)]
     pub in_doubt: Vec<Manifest>,
+    /// Bytes received so far, per image, of the pending snapshots that have not voted:
+    /// what a progress display shows while the streams come in.
+    #[serde(default)]
+    pub receiving: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
 /// A snapshot id or VM name is used as a path component: keep it boring.

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
@@ -93,6 +94,8 @@ pub enum RecvState {
 
 struct Pending {
     images: BTreeMap<String, watch::Receiver<RecvState>>,
+    /// Bytes received so far per image (for progress displays).
+    received: BTreeMap<String, Arc<AtomicU64>>,
     cancel: CancellationToken,
     since: Instant,
     /// Set once the server voted to commit (`vote.json` is on disk): from then on only
@@ -104,6 +107,7 @@ impl Pending {
     fn new() -> Self {
         Pending {
             images: BTreeMap::new(),
+            received: BTreeMap::new(),
             cancel: CancellationToken::new(),
             since: Instant::now(),
             voted: None,
@@ -291,7 +295,7 @@ impl Store {
             .map_err(io_err(&dir))?;
         let port = listener.local_addr().map_err(io_err(&dir))?.port();
         let (tx, rx) = watch::channel(RecvState::Waiting);
-        let cancel = {
+        let (cancel, received) = {
             let mut map = self.lock();
             let entry = map.entry(id.to_string()).or_insert_with(Pending::new);
             if entry.voted.is_some() {
@@ -307,7 +311,9 @@ impl Store {
                 });
             }
             entry.images.insert(vm.to_string(), rx);
-            entry.cancel.clone()
+            let received = Arc::new(AtomicU64::new(0));
+            entry.received.insert(vm.to_string(), received.clone());
+            (entry.cancel.clone(), received)
         };
         let path = dir.join(format!("{vm}.img"));
         let store = self.clone();
@@ -315,7 +321,7 @@ impl Store {
         tokio::spawn(async move {
             let result = tokio::select! {
                 _ = cancel.cancelled() => Err(StoreError::Cancelled),
-                r = store.accept_and_receive(listener, &expected, &path, &tx) => r,
+                r = store.accept_and_receive(listener, &expected, &path, &tx, &received) => r,
             };
             let state = match result {
                 Ok(info) => RecvState::Done(info),
@@ -336,6 +342,7 @@ impl Store {
         ticket: &Ticket,
         path: &Path,
         tx: &watch::Sender<RecvState>,
+        received: &AtomicU64,
     ) -> Result<ImageInfo, StoreError> {
         let (stream, peer) = data::accept(
             listener,
@@ -350,7 +357,7 @@ impl Store {
             max_bytes: self.config.max_image_bytes,
             reserve_bytes: self.config.reserve_bytes,
         };
-        receive_stream_capped(stream, path, &guard).await
+        receive_stream_counted(stream, path, &guard, received).await
     }
 
     /// Phase one of the two-phase commit: waits for the images of `id`, verifies them
@@ -588,11 +595,24 @@ impl Store {
         let mut pending: Vec<String> = map.keys().cloned().collect();
         pending.sort();
         let mut in_doubt: Vec<Manifest> = map.values().filter_map(|p| p.voted.clone()).collect();
+        let receiving = map
+            .iter()
+            .filter(|(_, p)| p.voted.is_none())
+            .map(|(id, p)| {
+                let bytes = p
+                    .received
+                    .iter()
+                    .map(|(vm, n)| (vm.clone(), n.load(Ordering::Relaxed)))
+                    .collect();
+                (id.clone(), bytes)
+            })
+            .collect();
         in_doubt.sort_by(|a, b| a.snapshot_id.cmp(&b.snapshot_id));
         Ok(Listing {
             committed,
             pending,
             in_doubt,
+            receiving,
         })
     }
 }
@@ -669,7 +689,17 @@ pub async fn receive_stream_capped<R: AsyncRead + Unpin>(
     path: &Path,
     guard: &SpaceGuard,
 ) -> Result<ImageInfo, StoreError> {
-    let result = receive_checked(r, path, guard).await;
+    receive_stream_counted(r, path, guard, &AtomicU64::new(0)).await
+}
+
+/// [`receive_stream_capped`], keeping the bytes received so far in `received`.
+async fn receive_stream_counted<R: AsyncRead + Unpin>(
+    r: R,
+    path: &Path,
+    guard: &SpaceGuard,
+    received: &AtomicU64,
+) -> Result<ImageInfo, StoreError> {
+    let result = receive_checked(r, path, guard, received).await;
     if result.is_err() {
         let _ = tokio::fs::remove_file(path).await;
     }
@@ -680,6 +710,7 @@ async fn receive_checked<R: AsyncRead + Unpin>(
     mut r: R,
     path: &Path,
     guard: &SpaceGuard,
+    received: &AtomicU64,
 ) -> Result<ImageInfo, StoreError> {
     let mut file = tokio::fs::File::create(path).await.map_err(io_err(path))?;
     let mut hasher = Sha256::new();
@@ -716,6 +747,7 @@ async fn receive_checked<R: AsyncRead + Unpin>(
             }
         }
         hasher.update(chunk);
+        received.store(size, Ordering::Relaxed);
         file.write_all(chunk).await.map_err(io_err(path))?;
     }
     image::check_header(&head)?;

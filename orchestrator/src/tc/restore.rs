@@ -9,6 +9,7 @@
 //! checked against the record's digests before a VM starts.
 
 use super::cluster::{Cluster, ClusterError};
+use super::progress::{self, OnProgress, Progress};
 use super::record::SnapshotRecord;
 use super::service::{ServiceFile, SnapshotServerEntry, VmEntry, VmServerEntry};
 use super::snapshot::{timed as timed_call, Phase, TcError};
@@ -53,6 +54,17 @@ pub async fn restore<C: Cluster>(
     record: &SnapshotRecord,
     site: &str,
 ) -> Result<RestoreReport, TcError> {
+    restore_with(c, svc, record, site, &progress::ignore).await
+}
+
+/// [`restore`], reporting its phases and each VM's steps to `on`.
+pub async fn restore_with<C: Cluster>(
+    c: &C,
+    svc: &ServiceFile,
+    record: &SnapshotRecord,
+    site: &str,
+    on: OnProgress<'_>,
+) -> Result<RestoreReport, TcError> {
     let t0 = Instant::now();
     let id = &record.snapshot_id;
     let target = svc
@@ -69,6 +81,7 @@ pub async fn restore<C: Cluster>(
     };
 
     // Images: in place on the target, or copied there, each part digest-checked.
+    on(Progress::Phase(Phase::Copy));
     let mut sources: BTreeMap<String, &SnapshotServerEntry> = BTreeMap::new();
     for (vm, v) in &record.vms {
         let src = svc.snapshot_server(&v.snapshot_server).ok_or_else(|| {
@@ -97,6 +110,7 @@ pub async fn restore<C: Cluster>(
 
     // Flow tables, once the site's switches are connected.
     let t = Instant::now();
+    on(Progress::Phase(Phase::Flows));
     if !svc.controller.is_empty() && !record.flow_state.is_null() {
         let map = svc
             .sites
@@ -110,6 +124,7 @@ pub async fn restore<C: Cluster>(
 
     // The controller learns where the VMs now run before they resume.
     if !svc.controller.is_empty() {
+        on(Progress::Phase(Phase::Register));
         report.registration = reregister(c, svc, site).await?;
     }
 
@@ -142,6 +157,7 @@ pub async fn restore<C: Cluster>(
 
     // Start all paused.
     let t = Instant::now();
+    on(Progress::Phase(Phase::Start));
     let starts = placement.iter().map(|(vm, a)| {
         let from = RestoreFrom {
             server: target.address.clone(),
@@ -153,7 +169,14 @@ pub async fn restore<C: Cluster>(
             image: Some(vm.name.clone()),
         };
         let cfg = svc.vm_config(vm);
-        async move { (vm.name.clone(), *a, c.restore_vm(a, cfg, from).await) }
+        async move {
+            progress::vm(on, &vm.name, "starting");
+            let r = c.restore_vm(a, cfg, from).await;
+            if r.is_ok() {
+                progress::vm(on, &vm.name, "loaded");
+            }
+            (vm.name.clone(), *a, r)
+        }
     });
     let results = futures::future::join_all(starts).await;
     let mut failure: Option<TcError> = None;
@@ -174,6 +197,7 @@ pub async fn restore<C: Cluster>(
 
     // Resume together.
     let t = Instant::now();
+    on(Progress::Phase(Phase::Resume));
     let conts = placement
         .iter()
         .map(|(vm, a)| async move { (vm.name.clone(), c.cont(a, &vm.name).await) });
@@ -188,6 +212,9 @@ pub async fn restore<C: Cluster>(
         }
     }
     report.resume_ms = ms(t.elapsed());
+    for (vm, _) in &placement {
+        progress::vm(on, &vm.name, "running");
+    }
     report.total_ms = ms(t0.elapsed());
     Ok(report)
 }

@@ -4,6 +4,7 @@
 
 use super::cluster::{Cluster, ClusterError};
 use super::journal::Journal;
+use super::progress::{self, OnProgress, Progress};
 use super::record::Timings;
 use super::record::{SnapshotRecord, VmRecord, RECORD_FORMAT};
 use super::service::{ServiceFile, SnapshotServerEntry, VmEntry, VmServerEntry};
@@ -171,6 +172,16 @@ pub async fn snapshot<C: Cluster>(
     svc: &ServiceFile,
     opts: &SnapshotOptions,
 ) -> Result<SnapshotRecord, TcError> {
+    snapshot_with(c, svc, opts, &progress::ignore).await
+}
+
+/// [`snapshot`], reporting its phases and each VM's steps to `on`.
+pub async fn snapshot_with<C: Cluster>(
+    c: &C,
+    svc: &ServiceFile,
+    opts: &SnapshotOptions,
+    on: OnProgress<'_>,
+) -> Result<SnapshotRecord, TcError> {
     let located = locate(c, svc).await;
     let ctx = Ctx::new(svc, &located)?;
     let journal = Journal::of(svc)?;
@@ -197,7 +208,7 @@ pub async fn snapshot<C: Cluster>(
         .iter()
         .map(|v| (v.name.clone(), VmProgress::default()))
         .collect();
-    let result = run(c, &ctx, &id, &mut progress, t0).await;
+    let result = run(c, &ctx, &id, &mut progress, t0, on).await;
     match result {
         Ok((epoch, flow_state, timings)) => {
             let mut record = SnapshotRecord {
@@ -215,7 +226,7 @@ pub async fn snapshot<C: Cluster>(
                 let p = progress.remove(&vm.name).unwrap_or_default();
                 record.vms.insert(vm.name.clone(), vm_record(a, s, p));
             }
-            two_phase::commit(c, &journal, &ctx.servers(), record, t0).await
+            two_phase::commit(c, &journal, &ctx.servers(), record, t0, on).await
         }
         Err(e) => {
             tracing::warn!(snapshot = %id, "snapshot failed, aborting: {e}");
@@ -320,6 +331,7 @@ async fn run<C: Cluster>(
     id: &str,
     progress: &mut BTreeMap<String, VmProgress>,
     t0: Instant,
+    on: OnProgress<'_>,
 ) -> Result<RunOk, TcError> {
     let svc = ctx.svc;
     let mut timings = Timings::default();
@@ -327,6 +339,7 @@ async fn run<C: Cluster>(
     let ctl_timeout = Duration::from_secs(svc.timeouts.controller_s.max(1));
 
     // Prepare a data port per image.
+    on(Progress::Phase(Phase::Prepare));
     let preps = ctx.vms.iter().map(|(vm, _, s)| async move {
         (
             vm.name.clone(),
@@ -347,6 +360,7 @@ async fn run<C: Cluster>(
 
     // Flow tables, saved before the cut.
     let t = Instant::now();
+    on(Progress::Phase(Phase::Flows));
     let flow_state = if controller {
         timed(Phase::Flows, "controller", ctl_timeout, c.flows_state()).await?
     } else {
@@ -354,11 +368,13 @@ async fn run<C: Cluster>(
     };
     timings.flows_ms = ms(t.elapsed());
     if controller {
+        on(Progress::Phase(Phase::Switches));
         check_access_switches(c, svc, ctl_timeout).await?;
     }
 
     // START_SNAPSHOT at the controller.
     let t = Instant::now();
+    on(Progress::Phase(Phase::Epoch));
     let epoch = if controller {
         let v = timed(
             Phase::Epoch,
@@ -375,9 +391,9 @@ async fn run<C: Cluster>(
 
     // Snapshot every VM; handle each VM_PAUSED as it arrives.
     let t_snap = Instant::now();
+    on(Progress::Phase(Phase::Snapshot));
     let deadline =
         tokio::time::Instant::now() + Duration::from_secs(svc.timeouts.snapshot_s.max(1));
-    let pause_limit = Duration::from_secs(svc.timeouts.pause_s.max(1));
     let largest = svc.vms.iter().map(|v| v.memory_mb).max().unwrap_or(0);
     let (tx, mut rx) = mpsc::unbounded_channel::<AgentEvent>();
     let mut snaps = FuturesUnordered::new();
@@ -385,6 +401,7 @@ async fn run<C: Cluster>(
         if let Some(p) = progress.get_mut(&vm.name) {
             p.started = true;
         }
+        progress::vm(on, &vm.name, "snapshotting");
         let target = targets.get(&vm.name).cloned().unwrap_or_default();
         let delay =
             Duration::from_millis(u64::from(largest - vm.memory_mb) * svc.stagger_ms_per_mb);
@@ -415,8 +432,9 @@ async fn run<C: Cluster>(
                     first_pause.get_or_insert(now);
                     last_pause = Some(now);
                     tracing::info!(vm = %vm, "VM_PAUSED");
+                    progress::vm(on, &vm, "paused");
                     let Some(a) = ctx.agent(&vm) else { continue };
-                    handlers.push(handle_pause(c, svc, a, vm, now, pause_limit, ctl_timeout));
+                    handlers.push(handle_pause(c, svc, a, vm, now, on));
                 }
             }
             Some((vm, r)) = snaps.next() => {
@@ -428,6 +446,7 @@ async fn run<C: Cluster>(
                 }
                 p.unpaused = true;
                 p.report = Some(report);
+                progress::vm(on, &vm, "written");
             }
             Some(h) = handlers.next() => {
                 let h: HandleOk = h?;
@@ -517,9 +536,10 @@ async fn handle_pause<C: Cluster>(
     agent: &VmServerEntry,
     vm: String,
     paused_at: Instant,
-    limit: Duration,
-    ctl_timeout: Duration,
+    on: OnProgress<'_>,
 ) -> Result<HandleOk, TcError> {
+    let limit = Duration::from_secs(svc.timeouts.pause_s.max(1));
+    let ctl_timeout = Duration::from_secs(svc.timeouts.controller_s.max(1));
     let controller = !svc.controller.is_empty();
     let work = async {
         let advance = if controller {
@@ -537,6 +557,7 @@ async fn handle_pause<C: Cluster>(
             });
         }
         let advance_ms = ms(paused_at.elapsed());
+        progress::vm(on, &vm, "advanced");
         let advanced_unix_us = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_micros() as u64)
@@ -549,6 +570,7 @@ async fn handle_pause<C: Cluster>(
                 cause,
             })?;
         let unpause_ms = ms(paused_at.elapsed());
+        progress::vm(on, &vm, "running");
         let reinject = if controller {
             timed(
                 Phase::Reinject,

@@ -1466,3 +1466,39 @@ async fn with_a_server_down_the_catalog_and_prune_do_what_they_can() {
     assert_eq!(f.stage("ss-a2", "s1"), None);
     assert_all_of(&f, &svc, "s2");
 }
+
+#[tokio::test]
+async fn snapshot_and_restore_report_their_progress_in_order() {
+    use super::progress::Progress;
+    let f = Fake::default();
+    let svc = service();
+    let seen = Mutex::new(Vec::new());
+    let on = |p: Progress| seen.lock().unwrap().push(p);
+    let rec = super::snapshot_with(&f, &svc, &opts(), &on)
+        .await
+        .expect("snapshot");
+    let at = |p: Progress| {
+        seen.lock()
+            .unwrap()
+            .iter()
+            .position(|x| *x == p)
+            .unwrap_or_else(|| panic!("{p:?} missing"))
+    };
+    let vm = |step| Progress::Vm {
+        vm: "vm1".into(),
+        step,
+    };
+    assert!(at(Progress::Phase(Phase::Prepare)) < at(Progress::Phase(Phase::Snapshot)));
+    assert!(at(vm("snapshotting")) < at(vm("paused")));
+    assert!(at(vm("paused")) < at(vm("advanced")));
+    assert!(at(vm("advanced")) < at(vm("running")));
+    assert!(at(vm("written")) < at(Progress::Phase(Phase::Vote)));
+    assert!(at(Progress::Phase(Phase::Vote)) < at(Progress::Phase(Phase::Commit)));
+    seen.lock().unwrap().clear();
+    super::restore_with(&f, &svc, &rec, "b", &on)
+        .await
+        .expect("restore");
+    assert!(at(Progress::Phase(Phase::Copy)) < at(Progress::Phase(Phase::Start)));
+    assert!(at(vm("starting")) < at(vm("loaded")));
+    assert!(at(Progress::Phase(Phase::Resume)) < at(vm("running")));
+}

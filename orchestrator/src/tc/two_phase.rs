@@ -12,6 +12,7 @@
 
 use super::cluster::Cluster;
 use super::journal::Journal;
+use super::progress::{OnProgress, Progress};
 use super::record::SnapshotRecord;
 use super::service::SnapshotServerEntry;
 use super::snapshot::{Phase, TcError};
@@ -25,10 +26,12 @@ pub async fn commit<C: Cluster>(
     servers: &[&SnapshotServerEntry],
     mut record: SnapshotRecord,
     t0: Instant,
+    on: OnProgress<'_>,
 ) -> Result<SnapshotRecord, TcError> {
     let id = record.snapshot_id.clone();
     let t_commit = Instant::now();
     let meta = serde_json::to_value(&record).unwrap_or_default();
+    on(Progress::Phase(Phase::Vote));
     let votes =
         futures::future::join_all(servers.iter().map(|s| c.vote(s, &id, meta.clone()))).await;
     let mut failure = None;
@@ -67,6 +70,7 @@ pub async fn commit<C: Cluster>(
         return Err(e);
     }
     tracing::info!(snapshot = %id, "decision: commit");
+    on(Progress::Phase(Phase::Commit));
     let commits = futures::future::join_all(servers.iter().map(|s| c.commit(s, &id))).await;
     let mut unconfirmed = Vec::new();
     let mut first_cause = None;
