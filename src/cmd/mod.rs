@@ -10,6 +10,7 @@ pub mod new;
 pub mod run;
 pub mod snapshot_server;
 pub mod tc;
+pub mod tc_progress;
 pub mod tc_report;
 pub mod tc_schedule;
 pub mod topo;

@@ -2,6 +2,7 @@
 //! down | delete --snapshot ID | prune --keep N | schedule --every DUR [--keep N])`: the
 //! transaction controller (see the orchestrator chapter of the docs).
 
+use crate::cmd::tc_progress as progress;
 use crate::cmd::tc_report as report;
 use anyhow::Context;
 use std::path::PathBuf;
@@ -112,7 +113,18 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Command::Snapshot { id } => {
             recover(&c, &svc, &journal).await;
-            let rec = tc::snapshot(&c, &svc, &SnapshotOptions { snapshot_id: id }).await?;
+            let id = id.unwrap_or_else(|| tc::snapshot::new_snapshot_id(&svc.name));
+            let display = progress::Display::new(&svc, args.json);
+            let on = |p| {
+                if let Some(d) = &display {
+                    d.on(p);
+                }
+            };
+            let opts = SnapshotOptions {
+                snapshot_id: Some(id.clone()),
+            };
+            let work = tc::snapshot_with(&c, &svc, &opts, &on);
+            let rec = progress::with_display(display.as_ref(), &c, &svc, &id, work).await?;
             if args.json {
                 print_json(&rec)?;
             } else {
@@ -126,7 +138,15 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Restore { at, snapshot } => {
             recover(&c, &svc, &journal).await;
             let rec = catalog::find_record(&c, &svc, &journal, snapshot.as_deref()).await?;
-            let r = tc::restore(&c, &svc, &rec, &at).await?;
+            let display = progress::Display::new(&svc, args.json);
+            let on = |p| {
+                if let Some(d) = &display {
+                    d.on(p);
+                }
+            };
+            let work = tc::restore_with(&c, &svc, &rec, &at, &on);
+            let r =
+                progress::with_display(display.as_ref(), &c, &svc, &rec.snapshot_id, work).await?;
             if args.json {
                 print_json(&r)?;
             } else {

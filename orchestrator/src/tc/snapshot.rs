@@ -192,7 +192,7 @@ pub async fn snapshot_with<C: Cluster>(
     let id = opts
         .snapshot_id
         .clone()
-        .unwrap_or_else(|| format!("{}-{}", svc.name, started.as_millis()));
+        .unwrap_or_else(|| new_snapshot_id(&svc.name));
     if !valid_name(&id) {
         return Err(TcError::Config(format!(
             "bad snapshot id {id:?} (letters, digits, '-', '_', '.'; not starting with '.')"
@@ -268,6 +268,15 @@ async fn locate<'a, C: Cluster>(
         }
     }
     out
+}
+
+/// The id of a new snapshot of `service`: `SERVICE-UNIXMS`.
+pub fn new_snapshot_id(service: &str) -> String {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis();
+    format!("{service}-{ms}")
 }
 
 /// What the record keeps of one VM (digest and size come with the votes).
