@@ -397,9 +397,12 @@ impl Store {
                 .collect()
         };
         let mut images = BTreeMap::new();
+        // One wait for all the images, not one per image: the transaction controller's
+        // call must get an answer within its own limit.
+        let deadline = tokio::time::Instant::now() + self.config.commit_wait;
         for (vm, mut rx) in receivers {
             let wait = rx.wait_for(|s| matches!(s, RecvState::Done(_) | RecvState::Failed(_)));
-            let state = match tokio::time::timeout(self.config.commit_wait, wait).await {
+            let state = match tokio::time::timeout_at(deadline, wait).await {
                 Err(_) => return Err(StoreError::StillReceiving(vm, self.config.commit_wait)),
                 Ok(Err(_)) => RecvState::Failed("receiver vanished".into()),
                 Ok(Ok(s)) => s.clone(),
