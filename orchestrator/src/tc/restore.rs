@@ -117,7 +117,7 @@ pub async fn restore_with<C: Cluster>(
             .get(site)
             .map(|s| s.dpid_map.clone())
             .unwrap_or_default();
-        let document = replaced_at_site(&record.flow_state, &map);
+        let document = without_gate_rules(&replaced_at_site(&record.flow_state, &map));
         report.flows = push_flows(c, svc, &document, map).await?;
     }
     report.flows_ms = ms(t.elapsed());
@@ -357,6 +357,29 @@ pub(crate) fn replaced_at_site(document: &Value, map: &BTreeMap<String, String>)
             let dpid = sw.get("dpid").and_then(Value::as_str).and_then(parse_dpid);
             !dpid.is_some_and(|d| targets.contains(&d) && !sources.contains(&d))
         });
+    }
+    out
+}
+
+/// The cookie prefix of the controller's snapshot app (`"SP"` in the top 16 bits; its
+/// `gate::COOKIE_PREFIX`): its gate and pair rules carry the registration's service id.
+const SNAPSHOT_APP_COOKIE: u64 = 0x5350 << 48;
+const COOKIE_PREFIX_MASK: u64 = 0xffff << 48;
+
+/// `document` without the snapshot app's rules. The restore registers the service anew
+/// (another service id): the app installs its own gate, and pair rules of the old
+/// registration — which its advance would not know to delete — would carry the VMs'
+/// packets past the gate of the next snapshot.
+pub(crate) fn without_gate_rules(document: &Value) -> Value {
+    let mut out = document.clone();
+    let switches = out.get_mut("switches").and_then(Value::as_array_mut);
+    for sw in switches.into_iter().flatten() {
+        if let Some(flows) = sw.get_mut("flows").and_then(Value::as_array_mut) {
+            flows.retain(|f| {
+                let cookie = f.get("cookie").and_then(Value::as_u64).unwrap_or(0);
+                cookie & COOKIE_PREFIX_MASK != SNAPSHOT_APP_COOKIE
+            });
+        }
     }
     out
 }

@@ -1502,3 +1502,22 @@ async fn snapshot_and_restore_report_their_progress_in_order() {
     assert!(at(vm("starting")) < at(vm("loaded")));
     assert!(at(Progress::Phase(Phase::Resume)) < at(vm("running")));
 }
+
+#[test]
+fn the_old_registrations_gate_rules_are_not_restored() {
+    let doc = json!({"format": "viola.flow-state/1", "switches": [{"dpid": "0000000000000001",
+    "flows": [
+        {"cookie": 0x5350_0001_0000_0001u64, "priority": 65520},
+        {"cookie": 0x5350_0001_0001_0002u64, "priority": 65530},
+        {"cookie": 0x544f_504f_0000_0000u64, "priority": 65535},
+        {"cookie": 7, "priority": 100}
+    ]}]});
+    let out = super::restore::without_gate_rules(&doc);
+    let kept: Vec<u64> = out["switches"][0]["flows"]
+        .as_array()
+        .expect("flows")
+        .iter()
+        .filter_map(|f| f["cookie"].as_u64())
+        .collect();
+    assert_eq!(kept, [0x544f_504f_0000_0000, 7]);
+}
