@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 
 pub mod agent;
+pub mod atomic_file;
 pub mod auth;
 pub mod guest;
 pub mod snapshot_server;

@@ -372,3 +372,130 @@ async fn a_full_disk_refuses_prepare() {
     let e = c.prepare("s", "vm1").await.expect_err("no space");
     assert!(e.to_string().contains("free"), "{e}");
 }
+
+#[tokio::test]
+async fn a_vote_survives_a_restart_and_waits_for_the_decision() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let img = fake_image(&body(2000, 9));
+    let voted = {
+        let (c, _store, task) = start(dir.path()).await;
+        let p = c.prepare("v1", "vm1").await.expect("prepare");
+        send(&c, &p, &img).await;
+        let vote = c
+            .vote("v1", serde_json::json!({"service": "svc"}), BTreeMap::new())
+            .await
+            .expect("vote");
+        assert_eq!(
+            c.vote("v1", serde_json::Value::Null, BTreeMap::new())
+                .await
+                .expect("again"),
+            vote
+        );
+        assert!(dir.path().join("pending/v1/vote.json").exists());
+        // Another snapshot that never voted.
+        let p = c.prepare("unvoted", "vm1").await.expect("prepare");
+        send(&c, &p, &img).await;
+        let l = c.list().await.expect("list");
+        assert_eq!(l.in_doubt.len(), 1);
+        assert_eq!(l.pending, ["unvoted", "v1"]);
+        task.abort();
+        vote
+    };
+    let store = Store::open(dir.path(), LOCAL, StoreConfig::default()).expect("reopen");
+    assert!(
+        !dir.path().join("pending/unvoted").exists(),
+        "never voted: presumed abort"
+    );
+    let l = store.list().expect("list");
+    assert_eq!(l.in_doubt, std::slice::from_ref(&voted));
+    // The decision arrives after the restart.
+    let m = store
+        .commit("v1", serde_json::Value::Null, &BTreeMap::new())
+        .await
+        .expect("commit");
+    assert_eq!(m.images, voted.images);
+    assert_eq!(m.meta["service"], "svc");
+    assert_eq!(
+        store
+            .commit("v1", serde_json::Value::Null, &BTreeMap::new())
+            .await
+            .expect("a decision delivered twice"),
+        m
+    );
+    let e = store.abort("v1").await.expect_err("abort after commit");
+    assert!(e.to_string().contains("delete it"), "{e}");
+    assert!(store.verified_image_path("v1", "vm1").await.is_ok());
+    assert!(store.delete("v1").await.expect("delete"));
+    assert!(!dir.path().join("committed/v1").exists());
+    assert!(store.manifest("v1").is_err());
+    assert!(!store.delete("v1").await.expect("delete again"));
+}
+
+#[tokio::test]
+async fn an_abort_decision_removes_a_vote_even_after_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let (c, _store, task) = start(dir.path()).await;
+        let p = c.prepare("v2", "vm1").await.expect("prepare");
+        send(&c, &p, &fake_image(&body(500, 1))).await;
+        c.vote("v2", serde_json::Value::Null, BTreeMap::new())
+            .await
+            .expect("vote");
+        task.abort();
+    }
+    let store = Store::open(dir.path(), LOCAL, StoreConfig::default()).expect("reopen");
+    let e = store.delete("v2").await.expect_err("not committed");
+    assert!(e.to_string().contains("not committed"), "{e}");
+    store.abort("v2").await.expect("abort");
+    assert!(!dir.path().join("pending/v2").exists());
+    assert!(store.list().expect("list").in_doubt.is_empty());
+    let e = store
+        .commit("v2", serde_json::Value::Null, &BTreeMap::new())
+        .await
+        .expect_err("aborted");
+    assert!(e.to_string().contains("no pending"), "{e}");
+}
+
+/// The race of the issue: a commit waiting for a slow stream and an abort. The abort
+/// cancels the stream, the commit fails at once, and nothing is committed or left.
+#[tokio::test]
+async fn an_abort_during_a_commit_waiting_for_its_stream_leaves_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (c, store, _t) = start(dir.path()).await;
+    let img = fake_image(&body(100_000, 5));
+    let p = c.prepare("race", "vm1").await.expect("prepare");
+    let mut s = data::connect(&c.data_addr(p.port), &creds(), &p.ticket)
+        .await
+        .expect("connect");
+    s.write_all(&img[..50_000]).await.expect("write half");
+    // The listing shows how far the stream got (what a progress display polls).
+    let t0 = std::time::Instant::now();
+    loop {
+        let l = c.list().await.expect("list");
+        if l.receiving.get("race").and_then(|r| r.get("vm1")) == Some(&50_000) {
+            break;
+        }
+        assert!(t0.elapsed() < std::time::Duration::from_secs(10), "{l:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let committing = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .commit("race", serde_json::Value::Null, &BTreeMap::new())
+                .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let t = std::time::Instant::now();
+    c.abort("race").await.expect("abort");
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "abort waited for the commit"
+    );
+    let r = committing.await.expect("task");
+    assert!(r.is_err(), "{r:?}");
+    assert!(!dir.path().join("committed/race").exists());
+    assert!(!dir.path().join("pending/race").exists());
+    assert!(c.list().await.expect("list").pending.is_empty());
+}

@@ -10,5 +10,8 @@ pub mod new;
 pub mod run;
 pub mod snapshot_server;
 pub mod tc;
+pub mod tc_progress;
+pub mod tc_report;
+pub mod tc_schedule;
 pub mod topo;
 pub mod vm_agent;

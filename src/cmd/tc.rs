@@ -1,11 +1,14 @@
 //! `viola tc --service FILE (up | snapshot | restore --at SITE [--snapshot ID] | status |
-//! down)`: the transaction controller (see the orchestrator chapter of the docs).
+//! down | delete --snapshot ID | prune --keep N | schedule --every DUR [--keep N])`: the
+//! transaction controller (see the orchestrator chapter of the docs).
 
-use anyhow::{bail, Context};
-use std::path::{Path, PathBuf};
+use crate::cmd::tc_progress as progress;
+use crate::cmd::tc_report as report;
+use anyhow::Context;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
-use viola_orchestrator::tc::{self, RealCluster, ServiceFile, SnapshotOptions, SnapshotRecord};
+use viola_orchestrator::tc::{self, catalog, Journal, RealCluster, ServiceFile, SnapshotOptions};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -39,7 +42,8 @@ enum Command {
         #[arg(long)]
         id: Option<String>,
     },
-    /// Restore a snapshot at a site: copy images, restore flow tables, start paused, resume.
+    /// Restore a snapshot at a site: copy images, restore flow tables, register the
+    /// service there, start paused, resume.
     Restore {
         #[arg(long)]
         at: String,
@@ -47,10 +51,23 @@ enum Command {
         #[arg(long)]
         snapshot: Option<String>,
     },
-    /// VMs on every VM server, snapshots on every server, the controller's view.
+    /// VMs on every VM server, snapshots on every server, the controller's view; finishes
+    /// any snapshot a crash interrupted.
     Status,
     /// Stop every VM of the service.
     Down,
+    /// Delete a snapshot everywhere (its record, its parts, its restore copies).
+    Delete {
+        #[arg(long)]
+        snapshot: String,
+    },
+    /// Keep the N newest snapshots; delete every older one everywhere.
+    Prune {
+        #[arg(long)]
+        keep: usize,
+    },
+    /// Take snapshots on a schedule (a long-lived process), with retention.
+    Schedule(crate::cmd::tc_schedule::Args),
 }
 
 fn cluster(svc: &ServiceFile, token: Option<String>) -> anyhow::Result<RealCluster> {
@@ -61,153 +78,160 @@ fn cluster(svc: &ServiceFile, token: Option<String>) -> anyhow::Result<RealClust
         .with_controller_token(token))
 }
 
-fn state_dir(svc: &ServiceFile) -> PathBuf {
-    svc.state_dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(".viola-tc").join(&svc.name))
-}
-
-fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
+pub(crate) fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
+}
+
+/// Finishes what a crash interrupted; says so on stderr when it did something.
+async fn recover(c: &RealCluster, svc: &ServiceFile, j: &Journal) -> tc::RecoveryReport {
+    let r = tc::recover(c, svc, j).await;
+    for x in &r.resolved {
+        eprintln!(
+            "viola tc: finished interrupted snapshot {} on {}: {}",
+            x.snapshot_id, x.server, x.outcome
+        );
+    }
+    for e in &r.errors {
+        eprintln!("viola tc: could not finish an interrupted snapshot: {e}");
+    }
+    r
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let svc = ServiceFile::load(&args.service)?;
     let c = cluster(&svc, args.token.clone())?;
+    let journal = Journal::of(&svc)?;
     match args.command {
         Command::Up => {
             let r = tc::ops::up(&c, &svc).await?;
             if args.json {
                 print_json(&r)?;
             } else {
-                println!("controller: {}", r.registration);
-                for v in &r.vms {
-                    println!(
-                        "{}: {} (pid {:?}, {}) serial {}",
-                        v.vm, v.status, v.pid, v.accel, v.serial_log
-                    );
-                }
+                report::up(&r);
             }
         }
         Command::Snapshot { id } => {
-            let rec = tc::snapshot(&c, &svc, &SnapshotOptions { snapshot_id: id }).await?;
-            let path = save_record(&state_dir(&svc), &rec)?;
+            recover(&c, &svc, &journal).await;
+            let id = id.unwrap_or_else(|| tc::snapshot::new_snapshot_id(&svc.name));
+            let display = progress::Display::new(&svc, args.json);
+            let on = |p| {
+                if let Some(d) = &display {
+                    d.on(p);
+                }
+            };
+            let opts = SnapshotOptions {
+                snapshot_id: Some(id.clone()),
+            };
+            let work = tc::snapshot_with(&c, &svc, &opts, &on);
+            let rec = progress::with_display(display.as_ref(), &c, &svc, &id, work).await?;
             if args.json {
                 print_json(&rec)?;
             } else {
-                print_record(&rec, &path);
+                let path = journal
+                    .dir()
+                    .join("snapshots")
+                    .join(format!("{}.json", rec.snapshot_id));
+                report::record(&rec, &path);
             }
         }
         Command::Restore { at, snapshot } => {
-            let rec = find_record(&c, &svc, snapshot.as_deref()).await?;
-            let r = tc::restore(&c, &svc, &rec, &at).await?;
+            recover(&c, &svc, &journal).await;
+            let rec = catalog::find_record(&c, &svc, &journal, snapshot.as_deref()).await?;
+            let display = progress::Display::new(&svc, args.json);
+            let on = |p| {
+                if let Some(d) = &display {
+                    d.on(p);
+                }
+            };
+            let work = tc::restore_with(&c, &svc, &rec, &at, &on);
+            let r =
+                progress::with_display(display.as_ref(), &c, &svc, &rec.snapshot_id, work).await?;
             if args.json {
                 print_json(&r)?;
             } else {
-                println!("restored {} at site {}", r.snapshot_id, r.site);
-                for (vm, server) in &r.placement {
-                    println!(
-                        "  {vm} on {server} (image {})",
-                        r.images.get(vm).map(String::as_str).unwrap_or("?")
-                    );
-                }
-                println!(
-                    "  copy {} ms, flows {} ms, start paused {} ms, resume {} ms, total {} ms",
-                    r.copy_ms, r.flows_ms, r.start_ms, r.resume_ms, r.total_ms
-                );
+                report::restore(&r);
             }
         }
         Command::Status => {
+            let recovery = recover(&c, &svc, &journal).await;
             let v = tc::ops::status(&c, &svc).await;
-            print_json(&v)?;
+            let snapshots = match catalog::catalog(&c, &svc, &journal).await {
+                Ok(s) => serde_json::to_value(s)?,
+                Err(e) => serde_json::json!({"error": e.to_string()}),
+            };
+            if args.json {
+                let mut v = v;
+                v["snapshots"] = snapshots;
+                v["recovery"] = serde_json::to_value(&recovery)?;
+                print_json(&v)?;
+            } else {
+                report::status(&v, &snapshots);
+            }
         }
         Command::Down => {
-            let errors = tc::ops::down(&c, &svc).await;
-            for e in &errors {
-                eprintln!("viola tc down: {e}");
+            let r = tc::ops::down(&c, &svc).await;
+            if args.json {
+                print_json(&r)?;
+            } else {
+                for (vm, server) in &r.stopped {
+                    println!("stopped {vm} on {server}");
+                }
             }
-            if !errors.is_empty() {
+            for u in &r.unreachable {
+                eprintln!("viola tc down: did not answer, its VMs were not stopped: {u}");
+            }
+            for e in &r.errors {
+                eprintln!("viola tc down: not stopped: {e}");
+            }
+            if !r.errors.is_empty() {
                 return Ok(ExitCode::FAILURE);
             }
-            if !args.json {
-                println!("stopped the VMs of {}", svc.name);
+        }
+        Command::Delete { snapshot } => {
+            let _lock = journal.lock()?;
+            let r = catalog::delete(&c, &svc, &journal, &snapshot).await?;
+            warn_unreachable(&r);
+            if args.json {
+                print_json(&r)?;
+            } else if r.deleted.is_empty() {
+                println!("snapshot {snapshot}: nothing left on any server (record removed)");
+            } else {
+                for (server, id) in &r.deleted {
+                    println!("deleted {id} on {server}");
+                }
             }
+        }
+        Command::Prune { keep } => {
+            recover(&c, &svc, &journal).await;
+            let _lock = journal.lock()?;
+            let r = catalog::prune(&c, &svc, &journal, keep).await?;
+            r.deleted.iter().for_each(warn_unreachable);
+            if args.json {
+                print_json(&r)?;
+            } else {
+                println!("kept {}: {}", r.kept.len(), r.kept.join(", "));
+                for d in &r.deleted {
+                    println!(
+                        "deleted {} ({} parts and copies)",
+                        d.snapshot_id,
+                        d.deleted.len()
+                    );
+                }
+            }
+        }
+        Command::Schedule(a) => {
+            return crate::cmd::tc_schedule::run(a, &c, &svc, args.json).await;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn save_record(dir: &Path, rec: &SnapshotRecord) -> anyhow::Result<PathBuf> {
-    let snaps = dir.join("snapshots");
-    std::fs::create_dir_all(&snaps).with_context(|| format!("creating {}", snaps.display()))?;
-    let path = snaps.join(format!("{}.json", rec.snapshot_id));
-    std::fs::write(&path, serde_json::to_vec_pretty(rec)?)
-        .with_context(|| format!("writing {}", path.display()))?;
-    std::fs::write(dir.join("latest"), &rec.snapshot_id)?;
-    Ok(path)
-}
-
-/// The local record, or the one attached to a snapshot server's manifest.
-async fn find_record(
-    c: &RealCluster,
-    svc: &ServiceFile,
-    id: Option<&str>,
-) -> anyhow::Result<SnapshotRecord> {
-    use viola_orchestrator::tc::Cluster;
-    let dir = state_dir(svc);
-    let id = match id {
-        Some(id) => id.to_string(),
-        None => std::fs::read_to_string(dir.join("latest"))
-            .map(|s| s.trim().to_string())
-            .context("no --snapshot given and no snapshot taken with this service file")?,
-    };
-    let local = dir.join("snapshots").join(format!("{id}.json"));
-    if let Ok(bytes) = std::fs::read(&local) {
-        return serde_json::from_slice(&bytes)
-            .with_context(|| format!("reading {}", local.display()));
-    }
-    for s in &svc.snapshot_servers {
-        if let Ok(m) = c.manifest(s, &id).await {
-            let mut rec: SnapshotRecord =
-                serde_json::from_value(m.meta).context("snapshot record in the manifest")?;
-            for (vm, info) in m.images {
-                if let Some(v) = rec.vms.get_mut(&vm) {
-                    v.sha256 = info.sha256;
-                    v.size = info.size;
-                }
-            }
-            return Ok(rec);
-        }
-    }
-    bail!(
-        "snapshot {id} not found in {} nor on any snapshot server",
-        local.display()
-    )
-}
-
-fn print_record(rec: &SnapshotRecord, path: &Path) {
-    let t = &rec.timings;
-    println!(
-        "snapshot {} of {} (epoch {:?}, {:?})",
-        rec.snapshot_id, rec.service, rec.epoch, rec.mode
-    );
-    println!(
-        "  prepare {} ms | flows {} ms | epoch {} ms | snapshot {} ms (pause skew {} ms) | commit {} ms | total {} ms",
-        t.prepare_ms, t.flows_ms, t.epoch_ms, t.snapshot_ms, t.pause_skew_ms, t.commit_ms, t.total_ms
-    );
-    for (vm, v) in &rec.vms {
-        println!(
-            "  {vm}: network paused {} ms{}, CPU stopped {} ms (QEMU downtime {:?} ms), advance after {} ms, migration {} ms, image {} bytes sha256 {}",
-            v.paused_ms,
-            if v.egress_held { " (egress held)" } else { "" },
-            v.cpu_stopped_ms,
-            v.downtime_ms,
-            v.advance_ms,
-            v.migration_ms,
-            v.size,
-            v.sha256
+fn warn_unreachable(r: &catalog::DeleteReport) {
+    for s in &r.unreachable {
+        eprintln!(
+            "viola tc: {s} did not answer: its part of {} is left (a later prune removes it)",
+            r.snapshot_id
         );
     }
-    println!("  record {}", path.display());
 }

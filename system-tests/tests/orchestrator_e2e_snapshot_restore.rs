@@ -27,6 +27,7 @@
 mod e2e_support;
 
 use e2e_support::capture::Capture;
+use e2e_support::hooked::Hooked;
 use e2e_support::net::{self, Ctl};
 use e2e_support::slow_advance::SlowAdvance;
 use e2e_support::*;
@@ -129,6 +130,7 @@ fn body() {
     let ss = [
         killable_server(&tmp.path().join("ss-a")),
         killable_server(&tmp.path().join("ss-b")),
+        killable_server(&tmp.path().join("ss-a2")),
     ];
     let agents = [
         killable_agent(&tmp.path().join("run-a")),
@@ -160,7 +162,7 @@ fn service_file(
     dir: &Path,
     guest: &viola_orchestrator::guest::Guest,
     ctl_url: &str,
-    ss: [&str; 2],
+    ss: [&str; 3],
     agents: [&str; 2],
 ) -> PathBuf {
     let mut s = format!(
@@ -183,6 +185,10 @@ site = "a"
 name = "ss-b"
 address = "{}"
 site = "b"
+[[snapshot_servers]]
+name = "ss-a2"
+address = "{}"
+site = "a"
 [[vm_servers]]
 name = "vms-a"
 agent = "{}"
@@ -198,6 +204,7 @@ site = "b"
         Dpid(SITE_B[1].1),
         ss[0],
         ss[1],
+        ss[2],
         agents[0],
         agents[1],
         mode = snapshot_mode(),
@@ -213,12 +220,19 @@ site = "b"
             "vm2" => " viola.ping=10.0.0.4".to_string(),
             _ => String::new(),
         };
+        // The images of site a go to two snapshot servers there (vm2 and vm4 to the
+        // second), so the restore at b copies from both.
+        let images_to = if matches!(*vm, "vm2" | "vm4") {
+            "ss-a2"
+        } else {
+            "ss-a"
+        };
         s.push_str(&format!(
             r#"
 [[vms]]
 name = "{vm}"
 server = "vms-a"
-snapshot_server = "ss-a"
+snapshot_server = "{images_to}"
 memory_mb = 128
 kernel = "{}"
 initrd = "{}"
@@ -254,7 +268,7 @@ async fn scenario(
     ctl: &Ctl,
     run_dir: &Path,
     tmp: &Path,
-    ss: &[Killable; 2],
+    ss: &[Killable; 3],
     agents: [Killable; 2],
 ) {
     let [mut agent_a, agent_b] = agents;
@@ -263,7 +277,7 @@ async fn scenario(
         tmp,
         guest,
         &ctl.url(),
-        [&ss[0].addr, &ss[1].addr],
+        [&ss[0].addr, &ss[1].addr, &ss[2].addr],
         [&ag_a, &ag_b],
     );
     let svc = ServiceFile::load(&file).expect("service file");
@@ -343,10 +357,12 @@ async fn scenario(
             )
         })
         .collect();
-    let slow = SlowAdvance {
+    let slow = Hooked {
         inner: &c,
-        vm: SLOW_ADVANCE_VM,
-        delay: SLOW_ADVANCE,
+        hooks: SlowAdvance {
+            vm: SLOW_ADVANCE_VM,
+            delay: SLOW_ADVANCE,
+        },
     };
     let rec = tc::snapshot(
         &slow,
@@ -453,6 +469,9 @@ async fn scenario(
         "{:?}",
         r.placement
     );
+    // From the split placement: both of site a's servers' parts copied to ss-b.
+    assert_eq!(r.images["vm1"], "e2e-1.from-ss-a", "{:?}", r.images);
+    assert_eq!(r.images["vm2"], "e2e-1.from-ss-a2", "{:?}", r.images);
     println!(
         "FIGURE e2e restore at b: copy {} ms, flows {} ms, start {} ms, resume {} ms, total {} ms (original transfer finished before the failure: {orig_done})",
         r.copy_ms, r.flows_ms, r.start_ms, r.resume_ms, r.total_ms
@@ -517,10 +536,48 @@ async fn scenario(
             "{vm} booted again instead of resuming"
         );
     }
+    // A second snapshot, at b: the VMs are found at vms-b, gated at b's switches (the
+    // restore registered them there), their images go to ss-b.
+    let again = tc::snapshot(
+        &c,
+        &svc,
+        &SnapshotOptions {
+            snapshot_id: Some("e2e-2".into()),
+        },
+    )
+    .await
+    .expect("second snapshot, at b");
+    let b_dpids: Vec<String> = SITE_B.iter().map(|(_, d)| Dpid(*d).to_string()).collect();
+    let ctl_view = get_json(&format!("{}/api/v1/snapshot/e2e", ctl.url())).await;
+    for v in ctl_view["vms"].as_array().expect("registered VMs") {
+        assert!(
+            b_dpids.iter().any(|d| v["dpid"] == d.as_str()),
+            "not registered at site b: {v}"
+        );
+    }
+    for (vm, v) in &again.vms {
+        assert_eq!(
+            (v.server.as_str(), v.snapshot_server.as_str()),
+            ("vms-b", "ss-b"),
+            "{vm}"
+        );
+        assert_eq!(v.advance["switch_connected"], true, "{vm}: {}", v.advance);
+        println!(
+            "FIGURE e2e second snapshot at b, {vm}: deleted_rules {}, network pause {} ms",
+            v.advance["deleted_rules"], v.paused_ms
+        );
+    }
+    // vm2 pings vm4 all along: its rules at b were there to delete.
+    assert!(
+        again.vms["vm2"].advance["deleted_rules"].as_u64() > Some(0),
+        "vm2's rules at b not deleted: {}",
+        again.vms["vm2"].advance
+    );
+
     // Site a's agent is gone: only site b's VMs are left to stop.
     let left = tc::ops::down(&c, &svc).await;
     assert!(
-        left.iter().all(|e| e.contains("vms-a")),
+        left.errors.is_empty() && left.unreachable.iter().all(|e| e.contains("vms-a")),
         "stopping at site b: {left:?}"
     );
     assert!(AgentClient::new(ag_b.clone(), test_credentials())

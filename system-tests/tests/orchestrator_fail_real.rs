@@ -88,13 +88,26 @@ port = {}
             guest.kernel.display(),
             guest.initrd.display(),
             i + 1,
-            openflow::Dpid(0x42),
+            openflow::Dpid(1),
             i + 1
         ));
     }
     let path = dir.join("fail.toml");
     std::fs::write(&path, s).expect("write the service file");
     ServiceFile::load(&path).expect("service file")
+}
+
+/// The VMs' access switch (dpid 1), simulated, connected to the controller: a snapshot
+/// refuses to run while a VM's switch is not connected (it could not gate the VM).
+async fn access_switch(ctl: &Ctl) -> viola_sim::Network {
+    let topo = viola_topo_spec::Topology::parse("single,1").expect("topology");
+    let net = viola_sim::Network::start(&topo, viola_sim::NetworkOptions::new(Some(ctl.of_addr)))
+        .await
+        .expect("simulated switch");
+    net.wait_connected(Duration::from_secs(20))
+        .await
+        .expect("switch connected");
+    net
 }
 
 /// Size of the image being received for `vm` of snapshot `id` under server dir `dir`.
@@ -198,6 +211,7 @@ fn fail_snapshot_server_killed_mid_stream_aborts() {
     let ctl = Ctl::start(&["snapshot", "flow-state"]);
     let rt = runtime(2);
     rt.block_on(async {
+        let _switch = access_switch(&ctl).await;
         let (ag, agent) = start_agent(&tmp.path().join("run")).await;
         let svc = service(
             tmp.path(),
@@ -264,6 +278,7 @@ fn fail_agent_killed_mid_snapshot_aborts_everywhere() {
     let ctl = Ctl::start(&["snapshot", "flow-state"]);
     let rt = runtime(2);
     rt.block_on(async {
+        let _switch = access_switch(&ctl).await;
         let (ag_b, agent_b) = start_agent(&tmp.path().join("run-b")).await;
         let svc = service(
             tmp.path(),
@@ -315,6 +330,7 @@ fn fail_corrupted_image_is_refused_at_restore() {
     let ctl = Ctl::start(&["snapshot", "flow-state"]);
     let rt = runtime(2);
     rt.block_on(async {
+        let _switch = access_switch(&ctl).await;
         let (ag, agent) = start_agent(&tmp.path().join("run-a")).await;
         let (ag_b, agent_b) = start_agent(&tmp.path().join("run-b")).await;
         let mut svc = service(

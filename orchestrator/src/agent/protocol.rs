@@ -111,7 +111,8 @@ pub struct SnapshotReport {
     /// The pause the network sees: the cut (QEMU's STOP) → the guest's packets flow again
     /// (ms). Pre-copy: the guest is held stopped until `unpause` and then resumed, so this
     /// is the CPU stop. Background with the egress hold: cut → the held packets released
-    /// at `unpause`. Background without it: cut → QEMU's own RESUME.
+    /// at `unpause`, or QEMU's RESUME if the CPU runs again only later (nothing flows
+    /// before both). Background without it: cut → QEMU's own RESUME.
     pub paused_ms: u64,
     /// The guest's CPU stop: STOP → RESUME (QEMU's event timestamps when present), ms.
     #[serde(default)]

@@ -43,6 +43,8 @@ pub enum RequestError {
     Mac(String),
     #[error("tap {0:?} is not an interface name (1–15 of A-Z a-z 0-9 _ . -, not . or ..)")]
     Tap(String),
+    #[error("tap {0:?} does not exist on this VM server: create it (ip tuntap add dev {0} mode tap) and add it to the access switch first")]
+    NoTap(String),
     #[error("hostfwd {0:?} is not tcp|udp:[IPv4]:PORT-:PORT")]
     Hostfwd(String),
     #[error("memory_mb {got} is outside 1..={max}")]
@@ -86,6 +88,10 @@ impl RequestPolicy {
         if let Some(tap) = &cfg.tap {
             if !valid_interface_name(tap) {
                 return Err(RequestError::Tap(tap.clone()));
+            }
+            // QEMU would create a missing tap silently: a VM "running" attached to nothing.
+            if !Path::new("/sys/class/net").join(tap).exists() {
+                return Err(RequestError::NoTap(tap.clone()));
             }
         }
         if let Some(bad) = cfg.hostfwd.iter().find(|f| !valid_hostfwd(f)) {
@@ -317,5 +323,13 @@ mod tests {
         c.vm = "vm1".into();
         c.tap = Some("tap0,script=/x".into());
         assert!(matches!(p.check(&c), Err(RequestError::Tap(_))));
+        c.tap = Some("viola-no-such".into());
+        let e = p.check(&c).expect_err("missing tap");
+        assert!(
+            matches!(e, RequestError::NoTap(_)) && e.to_string().contains("ip tuntap add"),
+            "{e}"
+        );
+        c.tap = Some("lo".into()); // exists on every Linux host
+        assert!(p.check(&c).is_ok());
     }
 }

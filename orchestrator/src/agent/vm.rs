@@ -462,7 +462,7 @@ impl Agent {
             resumed_us.unwrap_or_else(|| cut_us + stop_at.elapsed().as_micros() as u64);
         let released_us = released_us.unwrap_or(resumed_us);
         let cpu_stopped_ms = resumed_us.saturating_sub(cut_us) / 1000;
-        let paused_ms = released_us.saturating_sub(cut_us) / 1000;
+        let paused_ms = network_pause_ms(cut_us, resumed_us, released_us);
         Ok(SnapshotReport {
             vm: name.into(),
             mode,
@@ -711,4 +711,22 @@ fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
         .mode(0o700)
         .create(dir)?;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+/// The pause the network sees: the cut → the guest's packets flow again, which needs both
+/// its egress released and its CPU running. (An `unpause` that comes before QEMU resumes
+/// the CPU of a background snapshot releases the hold early, but nothing can flow yet.)
+fn network_pause_ms(cut_us: u64, resumed_us: u64, released_us: u64) -> u64 {
+    released_us.max(resumed_us).saturating_sub(cut_us) / 1000
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_network_pause_lasts_until_the_egress_is_released_and_the_cpu_runs() {
+        // Released 0.4 ms after the cut, CPU resumed at 16 ms: 16 ms, not 0.
+        assert_eq!(super::network_pause_ms(1_000_000, 1_016_000, 1_000_400), 16);
+        // Released at 30 ms, CPU resumed at 16 ms: 30 ms.
+        assert_eq!(super::network_pause_ms(1_000_000, 1_016_000, 1_030_000), 30);
+    }
 }

@@ -63,6 +63,34 @@ impl SnapshotServerClient {
         wire::call(&self.addr, &self.credentials, &req, self.timeout).await
     }
 
+    /// Phase one of a two-phase commit (see [`Request::Vote`]).
+    pub async fn vote(
+        &self,
+        snapshot_id: &str,
+        meta: Value,
+        expect: BTreeMap<String, String>,
+    ) -> Result<Manifest, WireError> {
+        let req = Request::Vote {
+            snapshot_id: snapshot_id.into(),
+            meta,
+            expect,
+        };
+        wire::call(&self.addr, &self.credentials, &req, self.timeout).await
+    }
+
+    /// Deletes a committed snapshot; whether there was one.
+    pub async fn delete(&self, snapshot_id: &str) -> Result<bool, WireError> {
+        #[derive(serde::Deserialize)]
+        struct Deleted {
+            deleted: bool,
+        }
+        let req = Request::Delete {
+            snapshot_id: snapshot_id.into(),
+        };
+        let r: Deleted = wire::call(&self.addr, &self.credentials, &req, self.timeout).await?;
+        Ok(r.deleted)
+    }
+
     pub async fn abort(&self, snapshot_id: &str) -> Result<(), WireError> {
         let req = Request::Abort {
             snapshot_id: snapshot_id.into(),

@@ -4,8 +4,11 @@
 //! renamed, parent fsynced), aborts, copies committed snapshots to another server (which
 //! verifies the hashes before it commits) and serves images back to a restoring QEMU.
 //!
-//! Anything under `pending/` at start-up is an interrupted snapshot and is deleted, so a
-//! crash can never leave something that looks committed.
+//! Commits are two-phase when the transaction controller asks for it: `vote` checks the
+//! images and writes the vote durably, `commit` or `abort` carries out its decision. At
+//! start-up, a pending snapshot that never voted is deleted (presumed abort) and one that
+//! voted stays in doubt until the decision comes, so a crash can never leave something that
+//! looks committed, nor lose a part the controller may already have decided to commit.
 
 pub mod client;
 pub mod disk_space;

@@ -22,8 +22,22 @@ pub enum Request {
         #[serde(default)]
         expect: BTreeMap<String, String>,
     },
-    /// Delete a pending snapshot (idempotent); result `null`.
+    /// Phase one of a two-phase commit: like `Commit`, but stops once the images are
+    /// checked and the vote is on disk; result: the [`Manifest`] the snapshot will have.
+    /// The snapshot then stays pending, across restarts too, until `Commit` or `Abort`.
+    Vote {
+        snapshot_id: String,
+        #[serde(default)]
+        meta: Value,
+        #[serde(default)]
+        expect: BTreeMap<String, String>,
+    },
+    /// Delete a pending or voted snapshot (idempotent; refused once committed); result
+    /// `null`.
     Abort { snapshot_id: String },
+    /// Delete a committed snapshot; result `{"deleted": true|false}` (false: there was
+    /// none).
+    Delete { snapshot_id: String },
     /// Push a committed snapshot to the snapshot server whose control address is `to`
     /// (stored there as `as_id` if given); result: the remote [`Manifest`].
     Copy {
@@ -43,7 +57,7 @@ pub enum Request {
     },
     /// The manifest of a committed snapshot.
     Manifest { snapshot_id: String },
-    /// Result: `{"committed": [Manifest…], "pending": [id…]}`.
+    /// Result: `{"committed": [Manifest…], "pending": [id…], "in_doubt": [Manifest…]}`.
     List,
 }
 
@@ -80,10 +94,19 @@ pub struct Prepared {
 }
 
 /// Result of `list`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct Listing {
     pub committed: Vec<Manifest>,
+    /// Every pending snapshot id, voted or not.
     pub pending: Vec<String>,
+    /// The votes of the pending snapshots that voted: each waits for its transaction
+    /// controller's decision.
+    #[serde(default)]
+    pub in_doubt: Vec<Manifest>,
+    /// Bytes received so far, per image, of the pending snapshots that have not voted:
+    /// what a progress display shows while the streams come in.
+    #[serde(default)]
+    pub receiving: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
 /// A snapshot id or VM name is used as a path component: keep it boring.

@@ -74,9 +74,18 @@ async fn handle(store: &Arc<Store>, req: Request) -> Result<Value, ServerError> 
             expect,
         } => serde_json::to_value(store.commit(&snapshot_id, meta, &expect).await?)
             .map_err(WireError::from)?,
+        Request::Vote {
+            snapshot_id,
+            meta,
+            expect,
+        } => serde_json::to_value(store.vote(&snapshot_id, meta, &expect).await?)
+            .map_err(WireError::from)?,
         Request::Abort { snapshot_id } => {
             store.abort(&snapshot_id).await?;
             Value::Null
+        }
+        Request::Delete { snapshot_id } => {
+            json!({ "deleted": store.delete(&snapshot_id).await? })
         }
         Request::Copy {
             snapshot_id,

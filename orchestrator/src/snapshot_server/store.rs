@@ -1,5 +1,12 @@
-//! On-disk snapshot store: `pending/<id>/<vm>.img` while receiving, `committed/<id>/` with
-//! `manifest.json` once committed.
+//! On-disk snapshot store: `pending/<id>/<vm>.img` while receiving, `pending/<id>/vote.json`
+//! once the server voted to commit (the snapshot is then "in doubt" until the transaction
+//! controller's decision arrives), `committed/<id>/` with `manifest.json` once committed.
+//!
+//! Each snapshot is one state machine — receiving → voted → committed, or aborted from
+//! receiving or voted; committed → deleted — whose steps (vote, commit, abort, delete) run
+//! one at a time under that snapshot's own lock, so an abort can never remove the images of
+//! a commit under way. An abort first cancels the streams, so a vote waiting for them ends
+//! at once instead of holding the lock for the whole commit wait.
 
 use super::disk_space::{free_bytes, SpaceGuard};
 use super::image::{self, ImageError, TAIL_WINDOW};
@@ -10,6 +17,7 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
@@ -61,6 +69,10 @@ pub enum StoreError {
     },
     #[error("snapshot {0} expired: pending longer than {1:?}")]
     Expired(String, Duration),
+    #[error("snapshot {0} is committed: delete it instead of aborting it")]
+    AbortCommitted(String),
+    #[error("snapshot {0} is not committed (abort a pending snapshot instead)")]
+    DeletePending(String),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -82,9 +94,30 @@ pub enum RecvState {
 
 struct Pending {
     images: BTreeMap<String, watch::Receiver<RecvState>>,
+    /// Bytes received so far per image (for progress displays).
+    received: BTreeMap<String, Arc<AtomicU64>>,
     cancel: CancellationToken,
     since: Instant,
+    /// Set once the server voted to commit (`vote.json` is on disk): from then on only
+    /// the transaction controller's decision ends it — never the pending time to live.
+    voted: Option<Manifest>,
 }
+
+impl Pending {
+    fn new() -> Self {
+        Pending {
+            images: BTreeMap::new(),
+            received: BTreeMap::new(),
+            cancel: CancellationToken::new(),
+            since: Instant::now(),
+            voted: None,
+        }
+    }
+}
+
+/// The vote, durable in the pending directory: its presence is what keeps a pending
+/// snapshot across a restart.
+const VOTE_FILE: &str = "vote.json";
 
 /// Timeouts, limits and credentials of the store.
 #[derive(Debug, Clone)]
@@ -123,11 +156,16 @@ pub struct Store {
     bind_ip: IpAddr,
     config: StoreConfig,
     pending: Mutex<HashMap<String, Pending>>,
+    /// One lock per snapshot id: the steps of one snapshot's state machine never overlap.
+    /// Entries stay (one small lock per snapshot ever seen by this process).
+    steps: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Store {
-    /// Opens (creating) `root`, deleting every interrupted snapshot under `pending/`.
-    /// Data ports are bound on `bind_ip`.
+    /// Opens (creating) `root`. An interrupted snapshot under `pending/` that never voted
+    /// is deleted (presumed abort: the transaction controller cannot have decided to
+    /// commit it); one that voted is kept, in doubt, for the controller's decision.
+    /// Leftovers of interrupted deletes go. Data ports are bound on `bind_ip`.
     pub fn open(
         root: &Path,
         bind_ip: IpAddr,
@@ -135,18 +173,46 @@ impl Store {
     ) -> Result<Arc<Self>, StoreError> {
         let pending = root.join("pending");
         let committed = root.join("committed");
-        if pending.exists() {
-            std::fs::remove_dir_all(&pending).map_err(io_err(&pending))?;
+        let trash = root.join("deleting");
+        for dir in [&pending, &committed, &trash] {
+            std::fs::create_dir_all(dir).map_err(io_err(dir))?;
         }
-        std::fs::create_dir_all(&pending).map_err(io_err(&pending))?;
-        std::fs::create_dir_all(&committed).map_err(io_err(&committed))?;
+        std::fs::remove_dir_all(&trash).map_err(io_err(&trash))?;
+        std::fs::create_dir_all(&trash).map_err(io_err(&trash))?;
+        let mut in_doubt = HashMap::new();
+        for entry in std::fs::read_dir(&pending).map_err(io_err(&pending))? {
+            let dir = entry.map_err(io_err(&pending))?.path();
+            match read_vote(&dir) {
+                Some(vote) => {
+                    tracing::info!(snapshot = %vote.snapshot_id, "voted before the restart: in doubt until the transaction controller decides");
+                    let mut p = Pending::new();
+                    p.voted = Some(vote.clone());
+                    in_doubt.insert(vote.snapshot_id, p);
+                }
+                None => {
+                    tracing::info!(dir = %dir.display(), "interrupted snapshot that never voted: deleted");
+                    std::fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
+                }
+            }
+        }
+        fsync_dir(&pending)?;
         fsync_dir(root)?;
         Ok(Arc::new(Store {
             root: root.to_path_buf(),
             bind_ip,
             config,
-            pending: Mutex::new(HashMap::new()),
+            pending: Mutex::new(in_doubt),
+            steps: Mutex::new(HashMap::new()),
         }))
+    }
+
+    /// Waits for the lock of snapshot `id`'s state machine.
+    async fn step(&self, id: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut steps = self.steps.lock().unwrap_or_else(|p| p.into_inner());
+            steps.entry(id.to_string()).or_default().clone()
+        };
+        lock.lock_owned().await
     }
 
     pub fn root(&self) -> &Path {
@@ -165,7 +231,7 @@ impl Store {
         let expired: Vec<String> = self
             .lock()
             .iter()
-            .filter(|(_, p)| p.since.elapsed() > ttl)
+            .filter(|(_, p)| p.voted.is_none() && p.since.elapsed() > ttl)
             .map(|(id, _)| id.clone())
             .collect();
         for id in &expired {
@@ -229,13 +295,15 @@ impl Store {
             .map_err(io_err(&dir))?;
         let port = listener.local_addr().map_err(io_err(&dir))?.port();
         let (tx, rx) = watch::channel(RecvState::Waiting);
-        let cancel = {
+        let (cancel, received) = {
             let mut map = self.lock();
-            let entry = map.entry(id.to_string()).or_insert_with(|| Pending {
-                images: BTreeMap::new(),
-                cancel: CancellationToken::new(),
-                since: Instant::now(),
-            });
+            let entry = map.entry(id.to_string()).or_insert_with(Pending::new);
+            if entry.voted.is_some() {
+                return Err(StoreError::AlreadyPrepared {
+                    id: id.into(),
+                    vm: vm.into(),
+                });
+            }
             if entry.images.contains_key(vm) {
                 return Err(StoreError::AlreadyPrepared {
                     id: id.into(),
@@ -243,7 +311,9 @@ impl Store {
                 });
             }
             entry.images.insert(vm.to_string(), rx);
-            entry.cancel.clone()
+            let received = Arc::new(AtomicU64::new(0));
+            entry.received.insert(vm.to_string(), received.clone());
+            (entry.cancel.clone(), received)
         };
         let path = dir.join(format!("{vm}.img"));
         let store = self.clone();
@@ -251,7 +321,7 @@ impl Store {
         tokio::spawn(async move {
             let result = tokio::select! {
                 _ = cancel.cancelled() => Err(StoreError::Cancelled),
-                r = store.accept_and_receive(listener, &expected, &path, &tx) => r,
+                r = store.accept_and_receive(listener, &expected, &path, &tx, &received) => r,
             };
             let state = match result {
                 Ok(info) => RecvState::Done(info),
@@ -272,6 +342,7 @@ impl Store {
         ticket: &Ticket,
         path: &Path,
         tx: &watch::Sender<RecvState>,
+        received: &AtomicU64,
     ) -> Result<ImageInfo, StoreError> {
         let (stream, peer) = data::accept(
             listener,
@@ -286,32 +357,52 @@ impl Store {
             max_bytes: self.config.max_image_bytes,
             reserve_bytes: self.config.reserve_bytes,
         };
-        receive_stream_capped(stream, path, &guard).await
+        receive_stream_counted(stream, path, &guard, received).await
     }
 
-    /// Waits for the images of `id`, verifies them against `expect` (if not empty) and
-    /// commits atomically.
-    pub async fn commit(
+    /// Phase one of the two-phase commit: waits for the images of `id`, verifies them
+    /// against `expect` (if not empty) and writes the vote durably; returns the manifest
+    /// the snapshot will have. Voting again returns the same vote.
+    pub async fn vote(
         &self,
         id: &str,
         meta: Value,
         expect: &BTreeMap<String, String>,
     ) -> Result<Manifest, StoreError> {
         check_name(id)?;
+        let _step = self.step(id).await;
+        if self.committed_dir(id).exists() {
+            return Err(StoreError::AlreadyCommitted(id.into()));
+        }
+        self.vote_locked(id, meta, expect).await
+    }
+
+    async fn vote_locked(
+        &self,
+        id: &str,
+        meta: Value,
+        expect: &BTreeMap<String, String>,
+    ) -> Result<Manifest, StoreError> {
         let receivers: Vec<(String, watch::Receiver<RecvState>)> = {
             let map = self.lock();
             let p = map
                 .get(id)
                 .ok_or_else(|| StoreError::NoPending(id.into()))?;
+            if let Some(vote) = &p.voted {
+                return Ok(vote.clone());
+            }
             p.images
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect()
         };
         let mut images = BTreeMap::new();
+        // One wait for all the images, not one per image: the transaction controller's
+        // call must get an answer within its own limit.
+        let deadline = tokio::time::Instant::now() + self.config.commit_wait;
         for (vm, mut rx) in receivers {
             let wait = rx.wait_for(|s| matches!(s, RecvState::Done(_) | RecvState::Failed(_)));
-            let state = match tokio::time::timeout(self.config.commit_wait, wait).await {
+            let state = match tokio::time::timeout_at(deadline, wait).await {
                 Err(_) => return Err(StoreError::StillReceiving(vm, self.config.commit_wait)),
                 Ok(Err(_)) => RecvState::Failed("receiver vanished".into()),
                 Ok(Ok(s)) => s.clone(),
@@ -329,10 +420,6 @@ impl Store {
         if !expect.is_empty() {
             verify(&images, expect)?;
         }
-        // Take it out of the pending table first: nothing else may touch it now.
-        if self.lock().remove(id).is_none() {
-            return Err(StoreError::NoPending(id.into()));
-        }
         let manifest = Manifest {
             format: MANIFEST_FORMAT.into(),
             snapshot_id: id.into(),
@@ -343,16 +430,44 @@ impl Store {
             images,
             meta,
         };
+        let path = self.pending_dir(id).join(VOTE_FILE);
+        let bytes = serde_json::to_vec_pretty(&manifest)?;
+        let p = path.clone();
+        tokio::task::spawn_blocking(move || crate::atomic_file::write_atomic(&p, &bytes))
+            .await
+            .map_err(|e| StoreError::Verify(format!("vote task failed: {e}")))?
+            .map_err(io_err(&path))?;
+        match self.lock().get_mut(id) {
+            Some(p) => p.voted = Some(manifest.clone()),
+            None => return Err(StoreError::NoPending(id.into())),
+        }
+        tracing::info!(snapshot = id, "voted to commit");
+        Ok(manifest)
+    }
+
+    /// Phase two: commits `id` atomically (its vote's manifest written, the directory
+    /// renamed). A snapshot that has not voted yet votes first (with `meta` and `expect`),
+    /// so one call commits a single-server snapshot such as a copy. Committing a committed
+    /// snapshot returns its manifest: a decision may be delivered twice.
+    pub async fn commit(
+        &self,
+        id: &str,
+        meta: Value,
+        expect: &BTreeMap<String, String>,
+    ) -> Result<Manifest, StoreError> {
+        check_name(id)?;
+        let _step = self.step(id).await;
+        if self.committed_dir(id).exists() {
+            return self.manifest(id);
+        }
+        let manifest = self.vote_locked(id, meta, expect).await?;
         let from = self.pending_dir(id);
         let to = self.committed_dir(id);
         let m = manifest.clone();
-        let res = tokio::task::spawn_blocking(move || commit_on_disk(&from, &to, &m))
+        tokio::task::spawn_blocking(move || commit_on_disk(&from, &to, &m))
             .await
-            .map_err(|e| StoreError::Verify(format!("commit task failed: {e}")))?;
-        if let Err(e) = res {
-            let _ = std::fs::remove_dir_all(self.pending_dir(id));
-            return Err(e);
-        }
+            .map_err(|e| StoreError::Verify(format!("commit task failed: {e}")))??;
+        self.lock().remove(id);
         tracing::info!(
             snapshot = id,
             images = manifest.images.len(),
@@ -361,9 +476,18 @@ impl Store {
         Ok(manifest)
     }
 
-    /// Deletes pending snapshot `id` and closes its data ports. Idempotent.
+    /// Deletes pending (or voted) snapshot `id` and closes its data ports. Idempotent;
+    /// refused for a committed snapshot.
     pub async fn abort(&self, id: &str) -> Result<(), StoreError> {
         check_name(id)?;
+        // Cancel first: a vote waiting for these streams ends now and frees the lock.
+        if let Some(p) = self.lock().get(id) {
+            p.cancel.cancel();
+        }
+        let _step = self.step(id).await;
+        if self.committed_dir(id).exists() {
+            return Err(StoreError::AbortCommitted(id.into()));
+        }
         if let Some(p) = self.lock().remove(id) {
             p.cancel.cancel();
         }
@@ -373,6 +497,34 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
             Err(e) => Err(io_err(&dir)(e)),
         }
+    }
+
+    /// Deletes committed snapshot `id`: renamed out of `committed/` first (so it stops
+    /// being listed at once, whole), then removed. Returns whether it existed.
+    pub async fn delete(&self, id: &str) -> Result<bool, StoreError> {
+        check_name(id)?;
+        let _step = self.step(id).await;
+        if self.lock().contains_key(id) {
+            return Err(StoreError::DeletePending(id.into()));
+        }
+        let from = self.committed_dir(id);
+        if !from.exists() {
+            return Ok(false);
+        }
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let to = self.root.join("deleting").join(format!("{id}-{nanos}"));
+        tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
+            std::fs::rename(&from, &to).map_err(io_err(&to))?;
+            crate::atomic_file::fsync_parent(&from).map_err(io_err(&from))?;
+            std::fs::remove_dir_all(&to).map_err(io_err(&to))
+        })
+        .await
+        .map_err(|e| StoreError::Verify(format!("delete task failed: {e}")))??;
+        tracing::info!(snapshot = id, "snapshot deleted");
+        Ok(true)
     }
 
     /// The manifest of committed snapshot `id`.
@@ -442,9 +594,29 @@ impl Store {
             }
         }
         committed.sort_by(|a, b| a.snapshot_id.cmp(&b.snapshot_id));
-        let mut pending: Vec<String> = self.lock().keys().cloned().collect();
+        let map = self.lock();
+        let mut pending: Vec<String> = map.keys().cloned().collect();
         pending.sort();
-        Ok(Listing { committed, pending })
+        let mut in_doubt: Vec<Manifest> = map.values().filter_map(|p| p.voted.clone()).collect();
+        let receiving = map
+            .iter()
+            .filter(|(_, p)| p.voted.is_none())
+            .map(|(id, p)| {
+                let bytes = p
+                    .received
+                    .iter()
+                    .map(|(vm, n)| (vm.clone(), n.load(Ordering::Relaxed)))
+                    .collect();
+                (id.clone(), bytes)
+            })
+            .collect();
+        in_doubt.sort_by(|a, b| a.snapshot_id.cmp(&b.snapshot_id));
+        Ok(Listing {
+            committed,
+            pending,
+            in_doubt,
+            receiving,
+        })
     }
 }
 
@@ -520,7 +692,17 @@ pub async fn receive_stream_capped<R: AsyncRead + Unpin>(
     path: &Path,
     guard: &SpaceGuard,
 ) -> Result<ImageInfo, StoreError> {
-    let result = receive_checked(r, path, guard).await;
+    receive_stream_counted(r, path, guard, &AtomicU64::new(0)).await
+}
+
+/// [`receive_stream_capped`], keeping the bytes received so far in `received`.
+async fn receive_stream_counted<R: AsyncRead + Unpin>(
+    r: R,
+    path: &Path,
+    guard: &SpaceGuard,
+    received: &AtomicU64,
+) -> Result<ImageInfo, StoreError> {
+    let result = receive_checked(r, path, guard, received).await;
     if result.is_err() {
         let _ = tokio::fs::remove_file(path).await;
     }
@@ -531,6 +713,7 @@ async fn receive_checked<R: AsyncRead + Unpin>(
     mut r: R,
     path: &Path,
     guard: &SpaceGuard,
+    received: &AtomicU64,
 ) -> Result<ImageInfo, StoreError> {
     let mut file = tokio::fs::File::create(path).await.map_err(io_err(path))?;
     let mut hasher = Sha256::new();
@@ -567,6 +750,7 @@ async fn receive_checked<R: AsyncRead + Unpin>(
             }
         }
         hasher.update(chunk);
+        received.store(size, Ordering::Relaxed);
         file.write_all(chunk).await.map_err(io_err(path))?;
     }
     image::check_header(&head)?;
@@ -598,20 +782,20 @@ fn fsync_dir(dir: &Path) -> Result<(), StoreError> {
         .map_err(io_err(dir))
 }
 
-/// manifest written + fsync, rename pending/<id> → committed/<id>, fsync both parents.
+/// The vote of a pending snapshot directory, if it voted.
+fn read_vote(dir: &Path) -> Option<Manifest> {
+    let bytes = std::fs::read(dir.join(VOTE_FILE)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// manifest written atomically, rename pending/<id> → committed/<id>, fsync both parents.
 fn commit_on_disk(from: &Path, to: &Path, manifest: &Manifest) -> Result<(), StoreError> {
     if to.exists() {
         return Err(StoreError::AlreadyCommitted(manifest.snapshot_id.clone()));
     }
     let mpath = from.join("manifest.json");
     let bytes = serde_json::to_vec_pretty(manifest)?;
-    {
-        use std::io::Write;
-        let mut f = std::fs::File::create(&mpath).map_err(io_err(&mpath))?;
-        f.write_all(&bytes).map_err(io_err(&mpath))?;
-        f.sync_all().map_err(io_err(&mpath))?;
-    }
-    fsync_dir(from)?;
+    crate::atomic_file::write_atomic(&mpath, &bytes).map_err(io_err(&mpath))?;
     std::fs::rename(from, to).map_err(io_err(to))?;
     if let Some(parent) = to.parent() {
         fsync_dir(parent)?;

@@ -48,13 +48,15 @@ pub trait Cluster {
     // Snapshot servers.
     /// Opens a data port for one image.
     async fn prepare(&self, server: &SnapshotServerEntry, id: &str, vm: &str) -> CResult<DataPort>;
-    async fn commit(
-        &self,
-        server: &SnapshotServerEntry,
-        id: &str,
-        meta: Value,
-    ) -> CResult<Manifest>;
+    /// Phase one: the server checks its images of `id` and votes durably; the manifest
+    /// it will commit.
+    async fn vote(&self, server: &SnapshotServerEntry, id: &str, meta: Value) -> CResult<Manifest>;
+    /// Phase two: commits a voted snapshot (idempotent).
+    async fn commit(&self, server: &SnapshotServerEntry, id: &str) -> CResult<Manifest>;
+    /// Deletes a pending or voted snapshot (idempotent; refused once committed).
     async fn abort_server(&self, server: &SnapshotServerEntry, id: &str) -> CResult<()>;
+    /// Deletes a committed snapshot; whether there was one.
+    async fn delete(&self, server: &SnapshotServerEntry, id: &str) -> CResult<bool>;
     async fn copy(
         &self,
         from: &SnapshotServerEntry,
@@ -89,6 +91,8 @@ pub trait Cluster {
 
     // Controller (`viola run --api`).
     async fn register(&self, body: Value) -> CResult<Value>;
+    /// `DELETE /api/v1/snapshot/{service}`.
+    async fn unregister(&self, service: &str) -> CResult<Value>;
     async fn start_epoch(&self, service: &str) -> CResult<Value>;
     async fn advance(&self, service: &str, vm: &str) -> CResult<Value>;
     async fn reinject(&self, service: &str, vm: &str) -> CResult<Value>;
@@ -176,16 +180,20 @@ impl Cluster for RealCluster {
             ticket: prepared.ticket,
         })
     }
-    async fn commit(
-        &self,
-        server: &SnapshotServerEntry,
-        id: &str,
-        meta: Value,
-    ) -> CResult<Manifest> {
-        Ok(self.ss(server).commit(id, meta, BTreeMap::new()).await?)
+    async fn vote(&self, server: &SnapshotServerEntry, id: &str, meta: Value) -> CResult<Manifest> {
+        Ok(self.ss(server).vote(id, meta, BTreeMap::new()).await?)
+    }
+    async fn commit(&self, server: &SnapshotServerEntry, id: &str) -> CResult<Manifest> {
+        Ok(self
+            .ss(server)
+            .commit(id, Value::Null, BTreeMap::new())
+            .await?)
     }
     async fn abort_server(&self, server: &SnapshotServerEntry, id: &str) -> CResult<()> {
         Ok(self.ss(server).abort(id).await?)
+    }
+    async fn delete(&self, server: &SnapshotServerEntry, id: &str) -> CResult<bool> {
+        Ok(self.ss(server).delete(id).await?)
     }
     async fn copy(
         &self,
@@ -240,6 +248,12 @@ impl Cluster for RealCluster {
     }
     async fn register(&self, body: Value) -> CResult<Value> {
         self.post("/snapshot/services", body).await
+    }
+    async fn unregister(&self, service: &str) -> CResult<Value> {
+        Ok(self
+            .controller()?
+            .delete(&format!("/snapshot/{}", seg(service)))
+            .await?)
     }
     async fn start_epoch(&self, service: &str) -> CResult<Value> {
         self.post(&format!("/snapshot/{}/epochs", seg(service)), Value::Null)

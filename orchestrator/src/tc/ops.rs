@@ -62,19 +62,40 @@ pub async fn up<C: Cluster>(c: &C, svc: &ServiceFile) -> Result<UpReport, TcErro
     Ok(UpReport { registration, vms })
 }
 
-/// Stops the service's VMs on every VM server (wherever a restore put them). Returns the
-/// errors of unreachable agents (stopping is best effort).
-pub async fn down<C: Cluster>(c: &C, svc: &ServiceFile) -> Vec<String> {
-    let mut errors = Vec::new();
+/// What `down` stopped, and where it could not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct DownReport {
+    /// `(vm, vm server)` stopped.
+    pub stopped: Vec<(String, String)>,
+    /// VM servers that did not answer (a failed site: its VMs went with it), one line each.
+    pub unreachable: Vec<String>,
+    /// VMs a VM server failed to stop, one line each.
+    pub errors: Vec<String>,
+}
+
+/// Stops the service's VMs on every VM server (wherever a restore put them), dead guests
+/// included. An unreachable VM server does not keep the others from being stopped.
+pub async fn down<C: Cluster>(c: &C, svc: &ServiceFile) -> DownReport {
+    let mut report = DownReport::default();
     for a in &svc.vm_servers {
-        for vm in &svc.vms {
-            if let Err(e) = c.stop_vm(a, &vm.name).await {
-                errors.push(format!("{} on {}: {e}", vm.name, a.name));
-                break;
+        let list = match c.vm_status(a).await {
+            Ok(l) => l,
+            Err(e) => {
+                report.unreachable.push(format!("{}: {e}", a.name));
+                continue;
+            }
+        };
+        for s in list
+            .iter()
+            .filter(|s| svc.vms.iter().any(|v| v.name == s.vm))
+        {
+            match c.stop_vm(a, &s.vm).await {
+                Ok(()) => report.stopped.push((s.vm.clone(), a.name.clone())),
+                Err(e) => report.errors.push(format!("{} on {}: {e}", s.vm, a.name)),
             }
         }
     }
-    errors
+    report
 }
 
 /// Agents' VMs, snapshot servers' snapshots, the controller's view.

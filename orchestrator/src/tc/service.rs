@@ -17,10 +17,11 @@ pub enum ServiceError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}: {source}")]
+    /// Not a `#[source]`: the message is printed once, not again as its cause.
+    #[error("{path}: {message}")]
     Parse {
         path: PathBuf,
-        source: Box<toml::de::Error>,
+        message: Box<toml::de::Error>,
     },
     #[error("service file: {0}")]
     Invalid(String),
@@ -97,6 +98,10 @@ pub struct SiteEntry {
     /// Datapath ids of the saved flow state → this site's switches.
     #[serde(default)]
     pub dpid_map: BTreeMap<String, String>,
+    /// VM name → the access port (the tap's ofport) it gets at this site, when it differs
+    /// from the VM's `port`.
+    #[serde(default)]
+    pub ports: BTreeMap<String, u32>,
 }
 
 /// Limits of a transaction (seconds).
@@ -161,6 +166,9 @@ pub struct ServiceFile {
     pub vm_servers: Vec<VmServerEntry>,
     #[serde(default)]
     pub vms: Vec<VmEntry>,
+    /// Default of `viola tc schedule`.
+    #[serde(default)]
+    pub schedule: Option<super::schedule::ScheduleEntry>,
 }
 
 impl ServiceFile {
@@ -172,9 +180,9 @@ impl ServiceFile {
             source,
         })?;
         let mut s = Self::parse(&text).map_err(|e| match e {
-            ServiceError::Parse { source, .. } => ServiceError::Parse {
+            ServiceError::Parse { message, .. } => ServiceError::Parse {
                 path: path.into(),
-                source,
+                message,
             },
             other => other,
         })?;
@@ -213,7 +221,7 @@ impl ServiceFile {
     pub fn parse(text: &str) -> Result<Self, ServiceError> {
         let s: ServiceFile = toml::from_str(text).map_err(|e| ServiceError::Parse {
             path: PathBuf::new(),
-            source: Box::new(e),
+            message: Box::new(e),
         })?;
         s.validate()?;
         Ok(s)
@@ -232,6 +240,10 @@ impl ServiceFile {
         }
         if self.vms.is_empty() {
             return bad("no [[vms]]".into());
+        }
+        if let Some(sch) = &self.schedule {
+            super::schedule::parse_every(&sch.every)
+                .map_err(|e| ServiceError::Invalid(format!("[schedule] every: {e}")))?;
         }
         let mut seen = BTreeSet::new();
         for n in self
@@ -318,11 +330,34 @@ impl ServiceFile {
 
     /// The `POST /api/v1/snapshot/services` body, if every VM has an access switch and port.
     pub fn registration(&self) -> Option<serde_json::Value> {
+        self.registration_with(&BTreeMap::new(), &BTreeMap::new())
+    }
+
+    /// The registration once the VMs run at `site`: access switches through the site's
+    /// `dpid_map`, access ports through its `ports` (VM → the ofport its tap got there).
+    pub fn registration_at(&self, site: &str) -> Option<serde_json::Value> {
+        let empty = SiteEntry::default();
+        let s = self.sites.get(site).unwrap_or(&empty);
+        let dpids: BTreeMap<Dpid, Dpid> = s
+            .dpid_map
+            .iter()
+            .filter_map(|(k, v)| Some((k.parse().ok()?, v.parse().ok()?)))
+            .collect();
+        self.registration_with(&dpids, &s.ports)
+    }
+
+    fn registration_with(
+        &self,
+        dpids: &BTreeMap<Dpid, Dpid>,
+        ports: &BTreeMap<String, u32>,
+    ) -> Option<serde_json::Value> {
         let mut vms = Vec::new();
         for vm in &self.vms {
             let (Some(dpid), Some(port)) = (&vm.dpid, vm.port) else {
                 return None;
             };
+            let dpid = dpids.get(dpid).unwrap_or(dpid);
+            let port = ports.get(&vm.name).copied().unwrap_or(port);
             let mut v =
                 serde_json::json!({"name": vm.name, "mac": vm.mac, "dpid": dpid, "port": port});
             if let (Some(ip), Some(o)) = (&vm.ip, v.as_object_mut()) {
@@ -398,7 +433,25 @@ port = 1
         let broken = EXAMPLE.replace("policy = \"buffer\"", "policy = \"keep\"");
         assert!(ServiceFile::parse(&broken).is_err());
         let broken = EXAMPLE.replace("memory_mb = 128", "memory_mb = 128\nbogus = 1");
-        assert!(ServiceFile::parse(&broken).is_err());
+        let e = ServiceFile::parse(&broken).expect_err("typo");
+        // The message once: no `source()` that would print it again in an error chain.
+        assert!(e.to_string().contains("bogus"), "{e}");
+        assert!(std::error::Error::source(&e).is_none());
+    }
+
+    #[test]
+    fn registration_at_a_site_maps_switches_and_ports() {
+        let text = EXAMPLE.replace(
+            "dpid_map = { \"0000000000000001\" = \"0000000000000011\" }",
+            "dpid_map = { \"0000000000000001\" = \"0000000000000011\" }\nports = { vm1 = 7 }",
+        );
+        let s = ServiceFile::parse(&text).expect("parse");
+        let b = s.registration_at("b").expect("registration");
+        assert_eq!(b["vms"][0]["dpid"], "0000000000000011");
+        assert_eq!(b["vms"][0]["port"], 7);
+        let a = s.registration_at("a").expect("registration");
+        assert_eq!(a["vms"][0]["dpid"], "0000000000000001");
+        assert_eq!(a["vms"][0]["port"], 1);
     }
 
     #[test]

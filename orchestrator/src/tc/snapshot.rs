@@ -1,11 +1,16 @@
 //! The snapshot transaction: START_SNAPSHOT → VM_PAUSED → ADVANCE_EPOCH → VM_UNPAUSE +
-//! REINJECT_PACKETS → COMMIT on every snapshot server, or ABORT everywhere on any failure
-//! or timeout.
+//! REINJECT_PACKETS → a two-phase commit across the snapshot servers ([`super::two_phase`]),
+//! or ABORT everywhere on any failure or timeout before the decision.
 
 use super::cluster::{Cluster, ClusterError};
-use super::record::{SnapshotRecord, Timings, VmRecord, RECORD_FORMAT};
+use super::journal::Journal;
+use super::progress::{self, OnProgress, Progress};
+use super::record::Timings;
+use super::record::{SnapshotRecord, VmRecord, RECORD_FORMAT};
 use super::service::{ServiceFile, SnapshotServerEntry, VmEntry, VmServerEntry};
+use super::two_phase;
 use crate::agent::{AgentEvent, SnapshotReport};
+use crate::snapshot_server::protocol::valid_name;
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,8 +28,14 @@ pub enum Phase {
     Advance,
     Unpause,
     Reinject,
+    /// Every access switch of the service's VMs is connected (checked before the epoch).
+    Switches,
+    Vote,
     Commit,
     Copy,
+    Delete,
+    /// The service's registration with the controller.
+    Register,
     Start,
     Resume,
 }
@@ -56,6 +67,17 @@ pub enum TcError {
     },
     #[error("{0}")]
     Config(String),
+    /// Another `viola tc` holds the service's lock.
+    #[error("{0}")]
+    Busy(String),
+    /// The decision is commit (the snapshot is recorded) but these servers did not confirm
+    /// it yet; recovery (`viola tc status`) finishes it.
+    #[error("snapshot {id} is decided (committed) but {servers:?} did not confirm the commit ({cause}); `viola tc status` finishes it")]
+    Unfinished {
+        id: String,
+        servers: Vec<String>,
+        cause: ClusterError,
+    },
 }
 
 /// Options of one snapshot.
@@ -69,27 +91,46 @@ fn ms(d: Duration) -> u64 {
     d.as_millis() as u64
 }
 
-struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     svc: &'a ServiceFile,
     vms: Vec<(&'a VmEntry, &'a VmServerEntry, &'a SnapshotServerEntry)>,
 }
 
 impl<'a> Ctx<'a> {
-    fn new(svc: &'a ServiceFile) -> Result<Self, TcError> {
+    /// Each VM where it runs now (`located`, else its `server`), and the snapshot server
+    /// it writes to: its own, or — once a restore moved it away from a site that also
+    /// held its snapshot server — the new site's.
+    fn new(
+        svc: &'a ServiceFile,
+        located: &BTreeMap<String, &'a VmServerEntry>,
+    ) -> Result<Self, TcError> {
         let mut vms = Vec::new();
         for vm in &svc.vms {
-            let a = svc
+            let home = svc
                 .vm_server(&vm.server)
                 .ok_or_else(|| TcError::Config(format!("no VM server {}", vm.server)))?;
-            let s = svc.snapshot_server(&vm.snapshot_server).ok_or_else(|| {
+            let own = svc.snapshot_server(&vm.snapshot_server).ok_or_else(|| {
                 TcError::Config(format!("no snapshot server {}", vm.snapshot_server))
             })?;
+            let a = located.get(&vm.name).copied().unwrap_or(home);
+            // Moved away from a site that also held its images (that site may be gone):
+            // the new site's server. An off-site snapshot server is kept.
+            let s = if a.site == home.site || own.site != home.site {
+                own
+            } else {
+                svc.site_snapshot_server(&a.site).ok_or_else(|| {
+                    TcError::Config(format!(
+                        "VM {} runs at site {} (on {}), which has no snapshot server",
+                        vm.name, a.site, a.name
+                    ))
+                })?
+            };
             vms.push((vm, a, s));
         }
         Ok(Ctx { svc, vms })
     }
 
-    fn servers(&self) -> Vec<&'a SnapshotServerEntry> {
+    pub(crate) fn servers(&self) -> Vec<&'a SnapshotServerEntry> {
         let mut seen = BTreeSet::new();
         self.vms
             .iter()
@@ -122,32 +163,54 @@ struct VmProgress {
     reinject: Value,
 }
 
-/// Runs one snapshot of `svc`. On any failure every paused VM is unpaused, the controller's
-/// snapshot is aborted and every snapshot server's pending images are deleted.
+/// Runs one snapshot of `svc`, holding the service's lock ([`Journal::lock`]). On any
+/// failure before the decision every paused VM is unpaused, the controller's snapshot is
+/// aborted and every snapshot server's pending images are deleted; once decided, the
+/// snapshot is committed everywhere (now, or by the next recovery).
 pub async fn snapshot<C: Cluster>(
     c: &C,
     svc: &ServiceFile,
     opts: &SnapshotOptions,
 ) -> Result<SnapshotRecord, TcError> {
-    let ctx = Ctx::new(svc)?;
+    snapshot_with(c, svc, opts, &progress::ignore).await
+}
+
+/// [`snapshot`], reporting its phases and each VM's steps to `on`.
+pub async fn snapshot_with<C: Cluster>(
+    c: &C,
+    svc: &ServiceFile,
+    opts: &SnapshotOptions,
+    on: OnProgress<'_>,
+) -> Result<SnapshotRecord, TcError> {
+    let located = locate(c, svc).await;
+    let ctx = Ctx::new(svc, &located)?;
+    let journal = Journal::of(svc)?;
+    let _lock = journal.lock()?;
     let started = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
     let id = opts
         .snapshot_id
         .clone()
-        .unwrap_or_else(|| format!("{}-{}", svc.name, started.as_millis()));
+        .unwrap_or_else(|| new_snapshot_id(&svc.name));
+    if !valid_name(&id) {
+        return Err(TcError::Config(format!(
+            "bad snapshot id {id:?} (letters, digits, '-', '_', '.'; not starting with '.')"
+        )));
+    }
+    if journal.committed(&id)? {
+        return Err(TcError::Config(format!("snapshot {id} exists already")));
+    }
+    journal.begin(&id, ctx.servers().iter().map(|s| s.name.clone()).collect())?;
     let t0 = Instant::now();
     let mut progress: BTreeMap<String, VmProgress> = svc
         .vms
         .iter()
         .map(|v| (v.name.clone(), VmProgress::default()))
         .collect();
-    let result = run(c, &ctx, &id, &mut progress, t0).await;
+    let result = run(c, &ctx, &id, &mut progress, t0, on).await;
     match result {
-        Ok((epoch, flow_state, mut timings)) => {
-            // COMMIT on every snapshot server.
-            let tc = Instant::now();
+        Ok((epoch, flow_state, timings)) => {
             let mut record = SnapshotRecord {
                 format: RECORD_FORMAT.into(),
                 snapshot_id: id.clone(),
@@ -157,99 +220,101 @@ pub async fn snapshot<C: Cluster>(
                 started_at: started.as_secs(),
                 vms: BTreeMap::new(),
                 flow_state,
-                timings: timings.clone(),
+                timings,
             };
             for (vm, a, s) in &ctx.vms {
                 let p = progress.remove(&vm.name).unwrap_or_default();
-                let r = p.report.unwrap_or_default();
-                record.vms.insert(
-                    vm.name.clone(),
-                    VmRecord {
-                        server: a.name.clone(),
-                        snapshot_server: s.name.clone(),
-                        sha256: String::new(),
-                        size: 0,
-                        downtime_ms: r.downtime_ms,
-                        paused_ms: r.paused_ms,
-                        cpu_stopped_ms: r.cpu_stopped_ms,
-                        egress_held: r.egress_held,
-                        cut_unix_us: r.cut_unix_us,
-                        advanced_unix_us: p.advanced_unix_us,
-                        released_unix_us: r.released_unix_us,
-                        total_time_ms: r.total_time_ms,
-                        migration_ms: r.migration_ms,
-                        to_stop_ms: r.to_stop_ms,
-                        advance_ms: p.advance_ms,
-                        unpause_ms: p.unpause_ms,
-                        qemu_version: r.qemu_version,
-                        command_line: r.command_line,
-                        advance: p.advance,
-                        reinject: p.reinject,
-                    },
-                );
+                record.vms.insert(vm.name.clone(), vm_record(a, s, p));
             }
-            let meta = serde_json::to_value(&record).unwrap_or(Value::Null);
-            let servers = ctx.servers();
-            let commits: Vec<_> = servers
-                .iter()
-                .map(|s| c.commit(s, &id, meta.clone()))
-                .collect();
-            let results = futures::future::join_all(commits).await;
-            let mut failure = None;
-            for (s, r) in servers.iter().zip(results) {
-                match r {
-                    Ok(m) => {
-                        for (vm, info) in m.images {
-                            if let Some(v) = record.vms.get_mut(&vm) {
-                                v.sha256 = info.sha256;
-                                v.size = info.size;
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        failure.get_or_insert(TcError::Failed {
-                            phase: Phase::Commit,
-                            target: s.name.clone(),
-                            cause: e,
-                        });
-                    }
-                }
-            }
-            if let Some(e) = failure {
-                // Servers that did commit keep their (now orphaned) images; the pending rest go.
-                for s in &servers {
-                    let _ = c.abort_server(s, &id).await;
-                }
-                return Err(e);
-            }
-            if let Some((vm, _)) = record.vms.iter().find(|(_, v)| v.sha256.is_empty()) {
-                return Err(TcError::Failed {
-                    phase: Phase::Commit,
-                    target: vm.clone(),
-                    cause: ClusterError("image missing from the committed manifest".into()),
-                });
-            }
-            timings.commit_ms = ms(tc.elapsed());
-            timings.total_ms = ms(t0.elapsed());
-            record.timings = timings;
-            tracing::info!(snapshot = %id, total_ms = record.timings.total_ms, "snapshot committed");
-            Ok(record)
+            two_phase::commit(c, &journal, &ctx.servers(), record, t0, on).await
         }
         Err(e) => {
             tracing::warn!(snapshot = %id, "snapshot failed, aborting: {e}");
-            abort_all(c, &ctx, &id, &progress).await;
+            if abort_all(c, &ctx, &id, &progress).await {
+                journal.finish(&id)?;
+            }
             Err(e)
         }
     }
 }
 
-/// Unpause what may be paused (an agent answers "not held" for the others), abort the controller's snapshot, delete pending images.
+/// Where the service's VMs run now (a restore may have moved them to another site): the
+/// first VM server, its own listed first, that has the VM alive. Unreachable servers (a
+/// failed site) are skipped.
+async fn locate<'a, C: Cluster>(
+    c: &C,
+    svc: &'a ServiceFile,
+) -> BTreeMap<String, &'a VmServerEntry> {
+    let answers = futures::future::join_all(
+        svc.vm_servers
+            .iter()
+            .map(|a| async move { (a, c.vm_status(a).await) }),
+    )
+    .await;
+    let mut alive: Vec<(&VmServerEntry, String)> = Vec::new();
+    for (a, r) in answers {
+        for s in r.unwrap_or_default() {
+            if s.status != "gone" {
+                alive.push((a, s.vm));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for vm in &svc.vms {
+        let mut here = alive.iter().filter(|(_, v)| *v == vm.name).map(|(a, _)| *a);
+        let first = here.clone().next();
+        if let Some(a) = here.find(|a| a.name == vm.server).or(first) {
+            out.insert(vm.name.clone(), a);
+        }
+    }
+    out
+}
+
+/// The id of a new snapshot of `service`: `SERVICE-UNIXMS`.
+pub fn new_snapshot_id(service: &str) -> String {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis();
+    format!("{service}-{ms}")
+}
+
+/// What the record keeps of one VM (digest and size come with the votes).
+fn vm_record(a: &VmServerEntry, s: &SnapshotServerEntry, p: VmProgress) -> VmRecord {
+    let r = p.report.unwrap_or_default();
+    VmRecord {
+        server: a.name.clone(),
+        snapshot_server: s.name.clone(),
+        sha256: String::new(),
+        size: 0,
+        downtime_ms: r.downtime_ms,
+        paused_ms: r.paused_ms,
+        cpu_stopped_ms: r.cpu_stopped_ms,
+        egress_held: r.egress_held,
+        cut_unix_us: r.cut_unix_us,
+        advanced_unix_us: p.advanced_unix_us,
+        released_unix_us: r.released_unix_us,
+        total_time_ms: r.total_time_ms,
+        migration_ms: r.migration_ms,
+        to_stop_ms: r.to_stop_ms,
+        advance_ms: p.advance_ms,
+        unpause_ms: p.unpause_ms,
+        qemu_version: r.qemu_version,
+        command_line: r.command_line,
+        advance: p.advance,
+        reinject: p.reinject,
+    }
+}
+
+/// Unpause what may be paused (an agent answers "not held" for the others), abort the
+/// controller's snapshot, delete pending images. Whether every snapshot server confirmed
+/// its abort (if not, the transaction stays open for recovery).
 async fn abort_all<C: Cluster>(
     c: &C,
     ctx: &Ctx<'_>,
     id: &str,
     progress: &BTreeMap<String, VmProgress>,
-) {
+) -> bool {
     for (vm, p) in progress {
         if (p.started || p.paused_at.is_some()) && !p.unpaused {
             if let Some(a) = ctx.agent(vm) {
@@ -264,11 +329,7 @@ async fn abort_all<C: Cluster>(
             tracing::warn!("controller abort: {e}");
         }
     }
-    for s in ctx.servers() {
-        if let Err(e) = c.abort_server(s, id).await {
-            tracing::warn!(server = %s.name, "abort: {e}");
-        }
-    }
+    super::two_phase::abort_servers(c, &ctx.servers(), id).await
 }
 
 type RunOk = (Option<u64>, Value, Timings);
@@ -279,6 +340,7 @@ async fn run<C: Cluster>(
     id: &str,
     progress: &mut BTreeMap<String, VmProgress>,
     t0: Instant,
+    on: OnProgress<'_>,
 ) -> Result<RunOk, TcError> {
     let svc = ctx.svc;
     let mut timings = Timings::default();
@@ -286,6 +348,7 @@ async fn run<C: Cluster>(
     let ctl_timeout = Duration::from_secs(svc.timeouts.controller_s.max(1));
 
     // Prepare a data port per image.
+    on(Progress::Phase(Phase::Prepare));
     let preps = ctx.vms.iter().map(|(vm, _, s)| async move {
         (
             vm.name.clone(),
@@ -306,15 +369,21 @@ async fn run<C: Cluster>(
 
     // Flow tables, saved before the cut.
     let t = Instant::now();
+    on(Progress::Phase(Phase::Flows));
     let flow_state = if controller {
         timed(Phase::Flows, "controller", ctl_timeout, c.flows_state()).await?
     } else {
         Value::Null
     };
     timings.flows_ms = ms(t.elapsed());
+    if controller {
+        on(Progress::Phase(Phase::Switches));
+        check_access_switches(c, svc, ctl_timeout).await?;
+    }
 
     // START_SNAPSHOT at the controller.
     let t = Instant::now();
+    on(Progress::Phase(Phase::Epoch));
     let epoch = if controller {
         let v = timed(
             Phase::Epoch,
@@ -331,9 +400,9 @@ async fn run<C: Cluster>(
 
     // Snapshot every VM; handle each VM_PAUSED as it arrives.
     let t_snap = Instant::now();
+    on(Progress::Phase(Phase::Snapshot));
     let deadline =
         tokio::time::Instant::now() + Duration::from_secs(svc.timeouts.snapshot_s.max(1));
-    let pause_limit = Duration::from_secs(svc.timeouts.pause_s.max(1));
     let largest = svc.vms.iter().map(|v| v.memory_mb).max().unwrap_or(0);
     let (tx, mut rx) = mpsc::unbounded_channel::<AgentEvent>();
     let mut snaps = FuturesUnordered::new();
@@ -341,6 +410,7 @@ async fn run<C: Cluster>(
         if let Some(p) = progress.get_mut(&vm.name) {
             p.started = true;
         }
+        progress::vm(on, &vm.name, "snapshotting");
         let target = targets.get(&vm.name).cloned().unwrap_or_default();
         let delay =
             Duration::from_millis(u64::from(largest - vm.memory_mb) * svc.stagger_ms_per_mb);
@@ -371,8 +441,9 @@ async fn run<C: Cluster>(
                     first_pause.get_or_insert(now);
                     last_pause = Some(now);
                     tracing::info!(vm = %vm, "VM_PAUSED");
+                    progress::vm(on, &vm, "paused");
                     let Some(a) = ctx.agent(&vm) else { continue };
-                    handlers.push(handle_pause(c, svc, a, vm, now, pause_limit, ctl_timeout));
+                    handlers.push(handle_pause(c, svc, a, vm, now, on));
                 }
             }
             Some((vm, r)) = snaps.next() => {
@@ -384,6 +455,7 @@ async fn run<C: Cluster>(
                 }
                 p.unpaused = true;
                 p.report = Some(report);
+                progress::vm(on, &vm, "written");
             }
             Some(h) = handlers.next() => {
                 let h: HandleOk = h?;
@@ -417,6 +489,46 @@ async fn run<C: Cluster>(
     Ok((epoch, flow_state, timings))
 }
 
+/// A VM whose access switch is not connected to the controller cannot be gated, so its
+/// snapshot would not be a consistent cut: refused before the cut, naming the switch.
+async fn check_access_switches<C: Cluster>(
+    c: &C,
+    svc: &ServiceFile,
+    limit: Duration,
+) -> Result<(), TcError> {
+    let status = timed(
+        Phase::Switches,
+        "controller",
+        limit,
+        c.controller_status(&svc.name),
+    )
+    .await?;
+    let answer = timed(Phase::Switches, "controller", limit, c.switches()).await?;
+    let connected = super::restore::connected(&answer);
+    let vms = status.get("vms").and_then(Value::as_array);
+    for v in vms.into_iter().flatten() {
+        let name = v.get("name").and_then(Value::as_str).unwrap_or("?");
+        let Some(dpid) = v
+            .get("dpid")
+            .and_then(Value::as_str)
+            .and_then(|d| d.parse::<openflow::Dpid>().ok())
+        else {
+            continue;
+        };
+        if !connected.contains(&dpid) {
+            return Err(TcError::Failed {
+                phase: Phase::Switches,
+                target: format!("switch {dpid}"),
+                cause: ClusterError(format!(
+                    "VM {name}'s access switch {dpid} is not connected to the controller \
+                     (after a failover, `viola tc restore` registers the service at the new site)"
+                )),
+            });
+        }
+    }
+    Ok(())
+}
+
 struct HandleOk {
     vm: String,
     advance_ms: u64,
@@ -433,9 +545,10 @@ async fn handle_pause<C: Cluster>(
     agent: &VmServerEntry,
     vm: String,
     paused_at: Instant,
-    limit: Duration,
-    ctl_timeout: Duration,
+    on: OnProgress<'_>,
 ) -> Result<HandleOk, TcError> {
+    let limit = Duration::from_secs(svc.timeouts.pause_s.max(1));
+    let ctl_timeout = Duration::from_secs(svc.timeouts.controller_s.max(1));
     let controller = !svc.controller.is_empty();
     let work = async {
         let advance = if controller {
@@ -443,7 +556,17 @@ async fn handle_pause<C: Cluster>(
         } else {
             Value::Null
         };
+        if advance.get("switch_connected").and_then(Value::as_bool) == Some(false) {
+            return Err(TcError::Failed {
+                phase: Phase::Advance,
+                target: vm.clone(),
+                cause: ClusterError(
+                    "its access switch is not connected to the controller: no gate".into(),
+                ),
+            });
+        }
         let advance_ms = ms(paused_at.elapsed());
+        progress::vm(on, &vm, "advanced");
         let advanced_unix_us = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_micros() as u64)
@@ -456,6 +579,7 @@ async fn handle_pause<C: Cluster>(
                 cause,
             })?;
         let unpause_ms = ms(paused_at.elapsed());
+        progress::vm(on, &vm, "running");
         let reinject = if controller {
             timed(
                 Phase::Reinject,

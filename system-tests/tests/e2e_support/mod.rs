@@ -220,6 +220,7 @@ pub fn kill9(pid: u32) {
 }
 
 pub mod capture;
+pub mod hooked;
 pub mod net;
 pub mod slow_advance;
 
