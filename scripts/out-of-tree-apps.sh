@@ -82,7 +82,7 @@ if timeout 20 "$BIN" run --config "$TMP/typo.toml" >"$TMP/typo.out" 2>"$TMP/typo
     fail "a mistyped key was accepted"
 fi
 lines=$(grep -cv '^$' "$TMP/typo.err" || true)
-grep -q '^viola: \[apps.acl-guard\]: unknown field `flod`' "$TMP/typo.err" && [ "$lines" = 1 ] \
+grep -q '^acl-guard: \[apps.acl-guard\]: unknown field `flod`' "$TMP/typo.err" && [ "$lines" = 1 ] \
     || { cat "$TMP/typo.err"; fail "the refusal is not one line naming [apps.acl-guard] and flod"; }
 echo "acl-guard: mistyped key refused: $(cat "$TMP/typo.err")"
 echo "out-of-tree apps: ok"

@@ -25,7 +25,7 @@
 
 use std::ffi::OsString;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use viola_framework::declare::{Catalog, Declare};
 
 use crate::cmd;
@@ -147,7 +147,21 @@ impl Cli {
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
     {
-        let cli = match CommandLine::try_parse_from(args) {
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        // A binary of one's own speaks under its own name (`my-ctl: …`, `Usage: my-ctl`).
+        let prog = args
+            .first()
+            .and_then(|a| std::path::Path::new(a).file_stem())
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "viola".into());
+        // clap keeps the name for the process's lifetime; leaking it once is what it costs.
+        let name: &'static str = Box::leak(prog.clone().into_boxed_str());
+        let parsed = CommandLine::command()
+            .name(name)
+            .bin_name(name)
+            .try_get_matches_from(args)
+            .and_then(|m| CommandLine::from_arg_matches(&m));
+        let cli = match parsed {
             Ok(cli) => cli,
             Err(e) => {
                 let _ = e.print();
@@ -161,7 +175,7 @@ impl Cli {
         {
             Ok(rt) => rt,
             Err(e) => {
-                eprintln!("viola: cannot start the runtime: {e}");
+                eprintln!("{prog}: cannot start the runtime: {e}");
                 return std::process::ExitCode::FAILURE;
             }
         };
@@ -184,7 +198,7 @@ impl Cli {
         match result {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("viola: {e:#}");
+                eprintln!("{prog}: {e:#}");
                 std::process::ExitCode::FAILURE
             }
         }
