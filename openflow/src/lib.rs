@@ -46,6 +46,8 @@ pub mod port;
 mod text;
 pub mod v10;
 pub mod v13;
+pub mod v14;
+pub mod v15;
 mod version;
 
 pub use action::Action;
