@@ -92,6 +92,21 @@ impl fmt::Display for Action {
                 write!(f, "experimenter(0x{experimenter:08x},{} bytes)", data.len())
             }
             Unknown { action_type, data } => {
+                if let Some(m) = crate::v15::action::meter_id(self) {
+                    return write!(f, "meter:{m}");
+                }
+                if let Some(c) = crate::v15::action::CopyField::from_action(self) {
+                    let id = |x: &crate::v13::OxmId| format!("0x{:04x}/{}", x.class, x.field);
+                    return write!(
+                        f,
+                        "copy_field:{}:{}[{}]->{}[{}]",
+                        c.n_bits,
+                        id(&c.src),
+                        c.src_offset,
+                        id(&c.dst),
+                        c.dst_offset
+                    );
+                }
                 write!(f, "action(type=0x{action_type:04x},{} bytes)", data.len())
             }
         }

@@ -38,7 +38,7 @@ pub mod oxm_codec;
 pub mod packet;
 pub mod port;
 #[cfg(test)]
-mod proptests;
+pub(crate) mod proptests;
 pub mod queue;
 pub mod switch;
 pub mod table_features;

@@ -40,6 +40,8 @@ pub mod multipart;
 pub mod neutral;
 pub mod port;
 pub mod prop;
+#[cfg(test)]
+pub(crate) mod proptests;
 pub mod queue;
 pub mod switch;
 
@@ -101,7 +103,9 @@ pub enum Message {
     /// 1.4 does not define, kept as 1.3's `Unknown` (its body byte for byte).
     Common(v13::Message),
     PortStatus(PortStatus),
-    FlowMod(FlowMod),
+    /// Boxed: 1.3's fields and `importance` would make every message value 16 bytes
+    /// larger, and decoded messages are moved by value on the PACKET_IN path too.
+    FlowMod(Box<FlowMod>),
     PortMod(PortMod),
     TableMod(TableMod),
     MultipartRequest(MultipartRequest),
@@ -123,7 +127,7 @@ impl Message {
         let (src, body) = (frame, frame.get(HEADER_LEN..).unwrap_or(&[]));
         Ok(match h.msg_type {
             t::PORT_STATUS => Message::PortStatus(port::parse_port_status(src, body)?),
-            t::FLOW_MOD => Message::FlowMod(flow::parse_flow_mod(src, body)?),
+            t::FLOW_MOD => Message::FlowMod(Box::new(flow::parse_flow_mod(src, body)?)),
             t::PORT_MOD => Message::PortMod(port::parse_port_mod(src, body)?),
             t::TABLE_MOD => Message::TableMod(switch::parse_table_mod(src, body)?),
             t::MULTIPART_REQUEST => Message::MultipartRequest(multipart::parse_request(src, body)?),

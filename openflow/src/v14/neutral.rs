@@ -26,10 +26,10 @@ pub(crate) fn as_version(v: Version) -> impl Fn(Unsupported) -> Unsupported {
 /// The 1.4 form of a 1.3 message (see the module documentation).
 pub fn from_v13(m: M13) -> Result<Message, Unsupported> {
     Ok(match m {
-        M13::FlowMod(base) => Message::FlowMod(FlowMod {
+        M13::FlowMod(base) => Message::FlowMod(Box::new(FlowMod {
             base,
             importance: 0,
-        }),
+        })),
         M13::PortStatus(s) => Message::PortStatus(PortStatus {
             reason: s.reason,
             port: Port::from_info(&s.port),

@@ -33,6 +33,7 @@ use crate::v13::wire;
 use crate::{v13, v14};
 use crate::{DecodeError, EncodeError};
 
+pub mod action;
 mod display;
 pub mod flow;
 pub mod group;
@@ -40,6 +41,8 @@ pub mod multipart;
 pub mod neutral;
 pub mod oxs;
 pub mod packet;
+#[cfg(test)]
+mod proptests;
 pub mod status;
 pub mod switch;
 
