@@ -88,9 +88,10 @@ impl fmt::Display for Action {
             }
             PushPbb(t) => write!(f, "push_pbb:0x{t:04x}"),
             PopPbb => f.write_str("pop_pbb"),
-            Experimenter { experimenter, data } => {
-                write!(f, "experimenter(0x{experimenter:08x},{} bytes)", data.len())
-            }
+            Experimenter { experimenter, data } => match crate::nx::NxAction::from_action(self) {
+                Some(nx) => write!(f, "{nx}"),
+                None => write!(f, "experimenter(0x{experimenter:08x},{} bytes)", data.len()),
+            },
             Unknown { action_type, data } => {
                 if let Some(m) = crate::v15::action::meter_id(self) {
                     return write!(f, "meter:{m}");

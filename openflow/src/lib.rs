@@ -41,6 +41,7 @@ mod mac;
 pub mod match_algebra;
 pub mod message;
 pub mod neutral;
+pub mod nx;
 pub mod oxm;
 pub mod packet;
 pub mod port;
