@@ -80,7 +80,13 @@ impl fmt::Display for Action {
             SetNwTtl(t) => write!(f, "mod_nw_ttl:{t}"),
             DecNwTtl => f.write_str("dec_ttl"),
             SetField(x) => {
-                let s = x.to_string();
+                // Nicira fields by their ovs-ofctl keyword (`set_field:0x1->reg1`); other
+                // untyped experimenter fields whole.
+                let s = match (crate::nx::NxMatch::from_oxm(x), x) {
+                    (Some(n), _) => n.to_string(),
+                    (None, OxmField::Other { .. }) => return write!(f, "set_field:{x}"),
+                    (None, _) => x.to_string(),
+                };
                 match s.split_once('=') {
                     Some((k, v)) => write!(f, "set_field:{v}->{k}"),
                     None => write!(f, "set_field:{s}"),

@@ -185,12 +185,32 @@ fn meter_features_gain_a_features_word() {
                 max_bands: 8,
                 max_color: 2,
             },
-            features: 3,
+            features: Some(3),
         }),
     });
     assert_eq!(
         check(&wire, 6, &m),
         "OF1.5 MULTIPART_REPLY METER_FEATURES max_meter=256 max_bands=8 features=0x3"
+    );
+}
+
+#[test]
+fn meter_features_in_open_vswitch_s_16_byte_form() {
+    // What Open vSwitch 3.1 sends for 1.5: 1.3's layout, no features word.
+    let wire =
+        hx("06 13 0020 00000006 | 000b 0000 00000000 | 00000100 00000006 0000000f 08 02 0000");
+    let (_, m) = Message::decode(&wire).unwrap();
+    let Message::V15(v15::Message::MultipartReply(r)) = &m else {
+        panic!("{m}");
+    };
+    let v15::MultipartReplyBody::MeterFeatures(f) = &r.body else {
+        panic!("{m}");
+    };
+    assert_eq!((f.base.max_meter, f.features), (256, None));
+    assert_eq!(m.to_bytes(6).unwrap(), wire.to_vec());
+    assert_eq!(
+        m.to_string(),
+        "OF1.5 MULTIPART_REPLY METER_FEATURES max_meter=256 max_bands=8"
     );
 }
 

@@ -175,6 +175,17 @@ impl NxMatch {
 impl fmt::Display for NxMatch {
     /// `ovs-ofctl` style: `reg0=0x5`, `ct_zone=3`, `tun_src=10.0.0.1`, `x=0x1/0xff`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Open vSwitch writes `regN` in 1.5 as half of `xreg(N/2)`; show it as it does.
+        if let (NxField::XReg(n), Some(m)) = (self.field, self.mask) {
+            let half = match m {
+                0xffff_ffff_0000_0000 => Some((2 * n, self.value >> 32)),
+                0x0000_0000_ffff_ffff => Some((2 * n + 1, self.value & 0xffff_ffff)),
+                _ => None,
+            };
+            if let Some((reg, v)) = half {
+                return write!(f, "reg{reg}={v:#x}");
+            }
+        }
         write!(f, "{}=", self.field.keyword())?;
         if self.field == NxField::CtState {
             return fmt_ct_state(f, self.value as u32, self.mask.map(|m| m as u32));

@@ -69,11 +69,17 @@ fn reply(f: &mut fmt::Formatter<'_>, flags: u16, body: &RB) -> fmt::Result {
         RB::TableFeatures(l) => write!(f, " tables={}", l.len()),
         RB::Aggregate(s) => write!(f, " {s}"),
         RB::GroupDesc(l) => write!(f, " groups={}", l.len()),
-        RB::MeterFeatures(m) => write!(
-            f,
-            " max_meter={} max_bands={} features=0x{:x}",
-            m.base.max_meter, m.base.max_bands, m.features
-        ),
+        RB::MeterFeatures(m) => {
+            write!(
+                f,
+                " max_meter={} max_bands={}",
+                m.base.max_meter, m.base.max_bands
+            )?;
+            match m.features {
+                Some(x) => write!(f, " features=0x{x:x}"),
+                None => Ok(()),
+            }
+        }
         RB::FlowStats(l) => write!(f, " flows={}", l.len()),
         RB::ControllerStatus(l) => write!(f, " controllers={}", l.len()),
         RB::BundleFeatures(b) => write!(

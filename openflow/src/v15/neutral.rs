@@ -166,9 +166,10 @@ fn reply_from_v14(b: RB14) -> RB {
                 })
                 .collect(),
         ),
-        RB14::Common(RB13::MeterFeatures(base)) => {
-            RB::MeterFeatures(MeterFeatures { base, features: 0 })
-        }
+        RB14::Common(RB13::MeterFeatures(base)) => RB::MeterFeatures(MeterFeatures {
+            base,
+            features: Some(0),
+        }),
         other => RB::Common(other),
     }
 }

@@ -140,18 +140,22 @@ fn mp_reply() -> impl Strategy<Value = MultipartReply> {
         vec(desc, 0..3).prop_map(B::FlowDesc),
         stats().prop_map(B::Aggregate),
         vec(gdesc, 0..3).prop_map(B::GroupDesc),
-        (any::<(u32, u32, u32, u8, u8, u32)>()).prop_map(|(m, b, c, mb, mc, features)| {
-            B::MeterFeatures(MeterFeatures {
-                base: crate::v13::MeterFeatures {
-                    max_meter: m,
-                    band_types: b,
-                    capabilities: c,
-                    max_bands: mb,
-                    max_color: mc,
-                },
-                features,
-            })
-        }),
+        (
+            any::<(u32, u32, u32, u8, u8)>(),
+            proptest::option::of(any::<u32>())
+        )
+            .prop_map(|((m, b, c, mb, mc), features)| {
+                B::MeterFeatures(MeterFeatures {
+                    base: crate::v13::MeterFeatures {
+                        max_meter: m,
+                        band_types: b,
+                        capabilities: c,
+                        max_bands: mb,
+                        max_color: mc,
+                    },
+                    features,
+                })
+            }),
         vec(table_features(), 0..2).prop_map(B::TableFeatures),
         vec(fstats, 0..3).prop_map(B::FlowStats),
         vec(controller_status(), 0..3).prop_map(B::ControllerStatus),

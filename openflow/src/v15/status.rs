@@ -163,24 +163,42 @@ pub fn encode_bundle_features(f: &BundleFeatures, out: &mut Vec<u8>) -> Result<(
     prop::encode_props(&f.properties, out)
 }
 
-/// `ofp_meter_features` of 1.5: 1.3's 16 bytes, then `features` and 4 padding bytes.
+/// `ofp_meter_features` of 1.5: 1.3's 16 bytes, then `features` and 4 padding bytes. Open
+/// vSwitch 3.1 answers a 1.5 request with 1.3's 16 bytes only: that form is kept too
+/// (`features` `None`) and re-encoded as received.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct MeterFeatures {
     pub base: v13::MeterFeatures,
-    /// `ofp_meter_feature_flags`: 1 action meters, 2 chained meters.
-    pub features: u32,
+    /// `ofp_meter_feature_flags` (1 action meters, 2 chained meters); `None` for the
+    /// 16-byte form.
+    pub features: Option<u32>,
 }
 
 pub fn parse_meter_features(i: &[u8]) -> Res<'_, MeterFeatures> {
-    let (i, _) = need(i, "meter features", 24)?;
     let (i, base) = v13::meter::parse_meter_features(i)?;
+    if i.is_empty() {
+        return Ok((
+            i,
+            MeterFeatures {
+                base,
+                features: None,
+            },
+        ));
+    }
+    let (i, _) = need(i, "meter features", 8)?;
     let (i, features) = u32_(i)?;
     let (i, _) = pad(i, 4)?;
-    Ok((i, MeterFeatures { base, features }))
+    let f = MeterFeatures {
+        base,
+        features: Some(features),
+    };
+    Ok((i, f))
 }
 
 pub fn encode_meter_features(f: &MeterFeatures, out: &mut Vec<u8>) {
     v13::meter::encode_meter_features(&f.base, out);
-    wire::put_u32(out, f.features);
-    wire::put_zeros(out, 4);
+    if let Some(features) = f.features {
+        wire::put_u32(out, features);
+        wire::put_zeros(out, 4);
+    }
 }
