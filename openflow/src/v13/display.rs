@@ -105,8 +105,16 @@ pub(crate) fn band(f: &mut fmt::Formatter<'_>, b: &MeterBand) -> fmt::Result {
     }
 }
 
-pub(crate) fn mp_type(f: &mut fmt::Formatter<'_>, t: u16, flags: u16) -> fmt::Result {
-    match multipart::type_name(t) {
+/// The names of a version's multipart types (1.5 renames FLOW and METER_CONFIG).
+pub(crate) type TypeNames = fn(u16) -> Option<&'static str>;
+
+pub(crate) fn mp_type(
+    f: &mut fmt::Formatter<'_>,
+    t: u16,
+    flags: u16,
+    names: TypeNames,
+) -> fmt::Result {
+    match names(t) {
         Some(n) => f.write_str(n)?,
         None => write!(f, "type=0x{t:04x}")?,
     }
@@ -278,8 +286,8 @@ impl fmt::Display for Message {
                 write!(f, " advertise=0x{:x}", p.advertise)
             }
             Message::TableMod(t) => write!(f, " table_id={} config=0x{:x}", t.table_id, t.config),
-            Message::MultipartRequest(r) => fmt_request(f, r.flags, &r.body),
-            Message::MultipartReply(r) => fmt_reply(f, r.flags, &r.body),
+            Message::MultipartRequest(r) => fmt_request(f, r.flags, &r.body, multipart::type_name),
+            Message::MultipartReply(r) => fmt_reply(f, r.flags, &r.body, multipart::type_name),
             Message::QueueGetConfigRequest { port: p } => write!(f, " port={}", port::display(*p)),
             Message::QueueGetConfigReply(r) => {
                 write!(
@@ -336,9 +344,10 @@ pub(crate) fn fmt_request(
     f: &mut fmt::Formatter<'_>,
     flags: u16,
     body: &multipart::MultipartRequestBody,
+    names: TypeNames,
 ) -> fmt::Result {
     f.write_str(" ")?;
-    mp_type(f, body.mp_type(), flags)?;
+    mp_type(f, body.mp_type(), flags, names)?;
     match body {
         QB::Flow(q) | QB::Aggregate(q) => {
             if q.table_id != crate::neutral::TABLE_ALL {
@@ -381,9 +390,10 @@ pub(crate) fn fmt_reply(
     f: &mut fmt::Formatter<'_>,
     flags: u16,
     body: &multipart::MultipartReplyBody,
+    names: TypeNames,
 ) -> fmt::Result {
     f.write_str(" ")?;
-    mp_type(f, body.mp_type(), flags)?;
+    mp_type(f, body.mp_type(), flags, names)?;
     match body {
         RB::Desc(d) => write!(
             f,

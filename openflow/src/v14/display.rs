@@ -61,21 +61,15 @@ pub(crate) fn fmt_port(f: &mut fmt::Formatter<'_>, p: &Port) -> fmt::Result {
     )
 }
 
-fn mp_type(f: &mut fmt::Formatter<'_>, t: u16, flags: u16) -> fmt::Result {
-    match multipart::type_name(t) {
-        Some(n) => f.write_str(n)?,
-        None => write!(f, "type={t}")?,
-    }
-    if flags != 0 {
-        write!(f, " flags=0x{flags:x}")?;
-    }
-    Ok(())
-}
-
-pub(crate) fn fmt_request(f: &mut fmt::Formatter<'_>, flags: u16, body: &QB) -> fmt::Result {
+pub(crate) fn fmt_request(
+    f: &mut fmt::Formatter<'_>,
+    flags: u16,
+    body: &QB,
+    names: d13::TypeNames,
+) -> fmt::Result {
     let QB::Common(b) = body else {
         f.write_str(" ")?;
-        mp_type(f, body.mp_type(), flags)?;
+        d13::mp_type(f, body.mp_type(), flags, names)?;
         return match body {
             QB::QueueDesc {
                 port_no: p,
@@ -101,13 +95,18 @@ pub(crate) fn fmt_request(f: &mut fmt::Formatter<'_>, flags: u16, body: &QB) -> 
             _ => Ok(()),
         };
     };
-    d13::fmt_request(f, flags, b)
+    d13::fmt_request(f, flags, b, names)
 }
 
-pub(crate) fn fmt_reply(f: &mut fmt::Formatter<'_>, flags: u16, body: &RB) -> fmt::Result {
+pub(crate) fn fmt_reply(
+    f: &mut fmt::Formatter<'_>,
+    flags: u16,
+    body: &RB,
+    names: d13::TypeNames,
+) -> fmt::Result {
     let RB::Common(b) = body else {
         f.write_str(" ")?;
-        mp_type(f, body.mp_type(), flags)?;
+        d13::mp_type(f, body.mp_type(), flags, names)?;
         return match body {
             RB::Flow(l) => write!(f, " flows={}", l.len()),
             RB::PortStats(l) => write!(f, " ports={}", l.len()),
@@ -143,7 +142,7 @@ pub(crate) fn fmt_reply(f: &mut fmt::Formatter<'_>, flags: u16, body: &RB) -> fm
             RB::Common(_) => Ok(()),
         };
     };
-    d13::fmt_reply(f, flags, b)
+    d13::fmt_reply(f, flags, b, names)
 }
 
 impl fmt::Display for Message {
@@ -182,8 +181,8 @@ impl fmt::Display for Message {
                 t.config,
                 DisplayProps(&t.properties)
             ),
-            Message::MultipartRequest(r) => fmt_request(f, r.flags, &r.body),
-            Message::MultipartReply(r) => fmt_reply(f, r.flags, &r.body),
+            Message::MultipartRequest(r) => fmt_request(f, r.flags, &r.body, multipart::type_name),
+            Message::MultipartReply(r) => fmt_reply(f, r.flags, &r.body, multipart::type_name),
             Message::GetAsyncReply(c) | Message::SetAsync(c) => {
                 write!(f, "{}", DisplayProps(&c.properties))
             }

@@ -12,17 +12,6 @@ use crate::v13::display as d13;
 use crate::v14::display as d14;
 use crate::v14::prop::DisplayProps;
 
-fn mp_type(f: &mut fmt::Formatter<'_>, t: u16, flags: u16) -> fmt::Result {
-    match multipart::type_name(t) {
-        Some(n) => write!(f, " {n}")?,
-        None => write!(f, " type={t}")?,
-    }
-    if flags != 0 {
-        write!(f, " flags=0x{flags:x}")?;
-    }
-    Ok(())
-}
-
 fn buckets(f: &mut fmt::Formatter<'_>, list: &[Bucket]) -> fmt::Result {
     for b in list {
         write!(f, " bucket=bucket_id:{},", b.bucket_id)?;
@@ -36,9 +25,10 @@ fn buckets(f: &mut fmt::Formatter<'_>, list: &[Bucket]) -> fmt::Result {
 
 fn request(f: &mut fmt::Formatter<'_>, flags: u16, body: &QB) -> fmt::Result {
     if let QB::Common(b) = body {
-        return d14::fmt_request(f, flags, b);
+        return d14::fmt_request(f, flags, b, multipart::type_name);
     }
-    mp_type(f, body.mp_type(), flags)?;
+    f.write_str(" ")?;
+    d13::mp_type(f, body.mp_type(), flags, multipart::type_name)?;
     match body {
         QB::PortDesc { port_no: p } => write!(f, " port={}", port_no(*p)),
         QB::GroupDesc { group_id } => write!(f, " group_id={group_id}"),
@@ -61,9 +51,10 @@ fn request(f: &mut fmt::Formatter<'_>, flags: u16, body: &QB) -> fmt::Result {
 
 fn reply(f: &mut fmt::Formatter<'_>, flags: u16, body: &RB) -> fmt::Result {
     if let RB::Common(b) = body {
-        return d14::fmt_reply(f, flags, b);
+        return d14::fmt_reply(f, flags, b, multipart::type_name);
     }
-    mp_type(f, body.mp_type(), flags)?;
+    f.write_str(" ")?;
+    d13::mp_type(f, body.mp_type(), flags, multipart::type_name)?;
     match body {
         RB::FlowDesc(l) => write!(f, " flows={}", l.len()),
         RB::TableFeatures(l) => write!(f, " tables={}", l.len()),
