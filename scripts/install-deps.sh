@@ -14,6 +14,8 @@ PACKAGES=(
     iproute2 iputils-ping ethtool iperf3 tcpdump tshark
     # TLS material for controller tests
     openssl
+    # vectors of other implementations: the os-ken wheel is fetched with pip in a venv
+    python3-venv
     # QEMU guests for the orchestrator suites: kernel + busybox initramfs
     qemu-system-x86 linux-image-amd64 busybox-static cpio
 )

@@ -11,6 +11,9 @@
 #    gates: `cargo fmt --check`, `cargo clippy --workspace --all-targets -D warnings`,
 #    `mdbook build docs`; one build of every target; the hermetic tier, plain
 #    `cargo test --workspace` (unit, property, harness, simulated-network and doc tests);
+#    the vectors of other implementations (scripts/fetch-osken-vectors.sh downloads the
+#    os-ken wheel from PyPI; `cargo test -p openflow --features osken-vectors` then FAILS,
+#    never skips, if they are missing or any does not round-trip);
 #    then every fuzz target of fuzzing/ for VIOLA_FUZZ_SECONDS (default 40) each;
 # 4. as root, on the same build: the system tier,
 #    `cargo test -p viola-system-tests --features system` (real
@@ -135,7 +138,7 @@ step() {
 
 step "gate: cargo fmt --check" fmt.log cargo fmt --all --check
 step "gate: clippy -D warnings" clippy.log sh -c \
-    'cargo clippy --workspace --all-targets --locked -- -D warnings &&
+    'cargo clippy --workspace --all-targets --locked --features openflow/osken-vectors -- -D warnings &&
      cargo clippy -p viola-bench -p viola-system-tests --all-targets --locked \
          --features viola-bench/plot,viola-system-tests/system -- -D warnings'
 
@@ -156,6 +159,10 @@ grep -E '^test .* FAILED$' "$LOGS/cargo-test.log" | sed 's/^/test-all: /' || tru
 
 step "out-of-tree apps (as $TEST_USER): viola new app, cargo test, run" out-of-tree.log \
     timeout 1200 bash scripts/out-of-tree-apps.sh
+
+step "vectors of other implementations (as $TEST_USER): os-ken's of10-of15 .packet files" osken-vectors.log sh -c \
+    'data=$(bash scripts/fetch-osken-vectors.sh "$CARGO_TARGET_DIR/osken-vectors") &&
+     VIOLA_OSKEN_PACKET_DATA="$data" cargo test -p openflow --features osken-vectors --test osken_vectors --locked'
 
 step "fuzz (as $TEST_USER): every target for ${VIOLA_FUZZ_SECONDS:-40} s" fuzz.log \
     "$WORK/target/debug/viola-fuzz" --seconds "${VIOLA_FUZZ_SECONDS:-40}" all

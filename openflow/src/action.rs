@@ -80,7 +80,13 @@ impl fmt::Display for Action {
             SetNwTtl(t) => write!(f, "mod_nw_ttl:{t}"),
             DecNwTtl => f.write_str("dec_ttl"),
             SetField(x) => {
-                let s = x.to_string();
+                // Nicira fields by their ovs-ofctl keyword (`set_field:0x1->reg1`); other
+                // untyped experimenter fields whole.
+                let s = match (crate::nx::NxMatch::from_oxm(x), x) {
+                    (Some(n), _) => n.to_string(),
+                    (None, OxmField::Other { .. }) => return write!(f, "set_field:{x}"),
+                    (None, _) => x.to_string(),
+                };
                 match s.split_once('=') {
                     Some((k, v)) => write!(f, "set_field:{v}->{k}"),
                     None => write!(f, "set_field:{s}"),
@@ -88,10 +94,26 @@ impl fmt::Display for Action {
             }
             PushPbb(t) => write!(f, "push_pbb:0x{t:04x}"),
             PopPbb => f.write_str("pop_pbb"),
-            Experimenter { experimenter, data } => {
-                write!(f, "experimenter(0x{experimenter:08x},{} bytes)", data.len())
-            }
+            Experimenter { experimenter, data } => match crate::nx::NxAction::from_action(self) {
+                Some(nx) => write!(f, "{nx}"),
+                None => write!(f, "experimenter(0x{experimenter:08x},{} bytes)", data.len()),
+            },
             Unknown { action_type, data } => {
+                if let Some(m) = crate::v15::action::meter_id(self) {
+                    return write!(f, "meter:{m}");
+                }
+                if let Some(c) = crate::v15::action::CopyField::from_action(self) {
+                    let id = |x: &crate::v13::OxmId| format!("0x{:04x}/{}", x.class, x.field);
+                    return write!(
+                        f,
+                        "copy_field:{}:{}[{}]->{}[{}]",
+                        c.n_bits,
+                        id(&c.src),
+                        c.src_offset,
+                        id(&c.dst),
+                        c.dst_offset
+                    );
+                }
                 write!(f, "action(type=0x{action_type:04x},{} bytes)", data.len())
             }
         }

@@ -126,11 +126,11 @@ impl DecodeError {
             DecodeError::BadMultipartType(_) => (BAD_REQUEST, bad_request::BAD_MULTIPART),
             DecodeError::BadAction { code, .. } => (BAD_ACTION, *code),
             DecodeError::BadInstruction { code, .. } => match version {
-                Version::V1_3 => (BAD_INSTRUCTION, *code),
+                Version::V1_3 | Version::V1_4 | Version::V1_5 => (BAD_INSTRUCTION, *code),
                 Version::V1_0 => (BAD_REQUEST, bad_request::BAD_LEN),
             },
             DecodeError::BadMatch { code, .. } => match version {
-                Version::V1_3 => (BAD_MATCH, *code),
+                Version::V1_3 | Version::V1_4 | Version::V1_5 => (BAD_MATCH, *code),
                 // 1.0 has no BAD_MATCH type; a bad match makes the FLOW_MOD fail.
                 Version::V1_0 => (BAD_REQUEST, bad_request::BAD_LEN),
             },

@@ -79,6 +79,23 @@ pub fn encode_framed(
     finish_message(out, start)
 }
 
+/// A message body of some version: its `ofp_type` and how to write it. 1.4 and 1.5 carry
+/// the bodies they keep from the version before and encode them through this.
+pub(crate) trait Body {
+    fn msg_type(&self) -> u8;
+    fn encode_body(&self, out: &mut Vec<u8>) -> Result<(), crate::EncodeError>;
+}
+
+/// Appends `m` as a whole message with header version `version`.
+pub(crate) fn encode_body_as(
+    m: &impl Body,
+    version: u8,
+    xid: u32,
+    out: &mut Vec<u8>,
+) -> Result<(), crate::EncodeError> {
+    encode_framed(out, version, m.msg_type(), xid, |out| m.encode_body(out))
+}
+
 /// Framing failures of a byte stream: the peer cannot be resynchronised after these.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FrameError {

@@ -196,6 +196,21 @@ mod tests {
     }
 
     #[test]
+    fn negotiation_up_to_1_5() {
+        let all = [V1_0, V1_3, V1_4, V1_5];
+        // OVS offering 1.0, 1.3, 1.4 and 1.5 in its bitmap.
+        let ovs = info(6, Some(0b111_0010));
+        assert_eq!(negotiate(&all, &ovs), Some(V1_5));
+        assert_eq!(negotiate(&[V1_0, V1_3, V1_4], &ovs), Some(V1_4));
+        // A 1.4 switch without a bitmap: the smaller header version, which we speak.
+        assert_eq!(negotiate(&all, &info(5, None)), Some(V1_4));
+        // Our HELLO offers all four.
+        let mut out = vec![];
+        encode_hello(&all, 3, &mut out);
+        assert_eq!(peek_hello(&out).unwrap(), info(6, Some(0b111_0010)));
+    }
+
+    #[test]
     fn hello_round_trip() {
         let mut out = vec![];
         encode_hello(&[V1_0, V1_3], 9, &mut out);

@@ -12,121 +12,75 @@ use crate::{header::Header, neutral::*, DecodeError, EncodeError, Unsupported, V
 pub enum Message {
     V10(crate::v10::Message),
     V13(crate::v13::Message),
+    V14(crate::v14::Message),
+    V15(crate::v15::Message),
 }
 
-/// Message types across versions, for dispatch, logs and metric labels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MessageKind {
-    Hello,
-    Error,
-    EchoRequest,
-    EchoReply,
-    Experimenter,
-    FeaturesRequest,
-    FeaturesReply,
-    GetConfigRequest,
-    GetConfigReply,
-    SetConfig,
-    PacketIn,
-    FlowRemoved,
-    PortStatus,
-    PacketOut,
-    FlowMod,
-    GroupMod,
-    PortMod,
-    TableMod,
-    StatsRequest,
-    StatsReply,
-    BarrierRequest,
-    BarrierReply,
-    QueueGetConfigRequest,
-    QueueGetConfigReply,
-    RoleRequest,
-    RoleReply,
-    GetAsyncRequest,
-    GetAsyncReply,
-    SetAsync,
-    MeterMod,
-    Unknown,
-}
-
-impl MessageKind {
-    /// Every kind, in declaration order (`ALL[k as usize] == k`), e.g. for per-kind
-    /// counters kept in an array.
-    pub const ALL: [MessageKind; 31] = {
-        use MessageKind::*;
-        [
-            Hello,
-            Error,
-            EchoRequest,
-            EchoReply,
-            Experimenter,
-            FeaturesRequest,
-            FeaturesReply,
-            GetConfigRequest,
-            GetConfigReply,
-            SetConfig,
-            PacketIn,
-            FlowRemoved,
-            PortStatus,
-            PacketOut,
-            FlowMod,
-            GroupMod,
-            PortMod,
-            TableMod,
-            StatsRequest,
-            StatsReply,
-            BarrierRequest,
-            BarrierReply,
-            QueueGetConfigRequest,
-            QueueGetConfigReply,
-            RoleRequest,
-            RoleReply,
-            GetAsyncRequest,
-            GetAsyncReply,
-            SetAsync,
-            MeterMod,
-            Unknown,
-        ]
-    };
-
-    /// The spec's name without the `OFPT_` prefix (`PACKET_IN`…), used as a metric label.
-    pub const fn name(self) -> &'static str {
-        use MessageKind::*;
-        match self {
-            Hello => "HELLO",
-            Error => "ERROR",
-            EchoRequest => "ECHO_REQUEST",
-            EchoReply => "ECHO_REPLY",
-            Experimenter => "EXPERIMENTER",
-            FeaturesRequest => "FEATURES_REQUEST",
-            FeaturesReply => "FEATURES_REPLY",
-            GetConfigRequest => "GET_CONFIG_REQUEST",
-            GetConfigReply => "GET_CONFIG_REPLY",
-            SetConfig => "SET_CONFIG",
-            PacketIn => "PACKET_IN",
-            FlowRemoved => "FLOW_REMOVED",
-            PortStatus => "PORT_STATUS",
-            PacketOut => "PACKET_OUT",
-            FlowMod => "FLOW_MOD",
-            GroupMod => "GROUP_MOD",
-            PortMod => "PORT_MOD",
-            TableMod => "TABLE_MOD",
-            StatsRequest => "MULTIPART_REQUEST",
-            StatsReply => "MULTIPART_REPLY",
-            BarrierRequest => "BARRIER_REQUEST",
-            BarrierReply => "BARRIER_REPLY",
-            QueueGetConfigRequest => "QUEUE_GET_CONFIG_REQUEST",
-            QueueGetConfigReply => "QUEUE_GET_CONFIG_REPLY",
-            RoleRequest => "ROLE_REQUEST",
-            RoleReply => "ROLE_REPLY",
-            GetAsyncRequest => "GET_ASYNC_REQUEST",
-            GetAsyncReply => "GET_ASYNC_REPLY",
-            SetAsync => "SET_ASYNC",
-            MeterMod => "METER_MOD",
-            Unknown => "UNKNOWN",
+/// Declares [`MessageKind`], its `ALL` array and `name()` from one list, so the three
+/// cannot disagree.
+macro_rules! message_kinds {
+    ($($kind:ident => $name:literal,)*) => {
+        /// Message types across versions, for dispatch, logs and metric labels.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum MessageKind {
+            $($kind,)*
         }
-    }
+
+        impl MessageKind {
+            /// Every kind, in declaration order (`ALL[k as usize] == k`), e.g. for per-kind
+            /// counters kept in an array.
+            pub const ALL: [MessageKind; [$(MessageKind::$kind),*].len()] =
+                [$(MessageKind::$kind),*];
+
+            /// The spec's name without the `OFPT_` prefix (`PACKET_IN`…), used as a metric
+            /// label.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(MessageKind::$kind => $name,)*
+                }
+            }
+        }
+    };
+}
+
+message_kinds! {
+    Hello => "HELLO",
+    Error => "ERROR",
+    EchoRequest => "ECHO_REQUEST",
+    EchoReply => "ECHO_REPLY",
+    Experimenter => "EXPERIMENTER",
+    FeaturesRequest => "FEATURES_REQUEST",
+    FeaturesReply => "FEATURES_REPLY",
+    GetConfigRequest => "GET_CONFIG_REQUEST",
+    GetConfigReply => "GET_CONFIG_REPLY",
+    SetConfig => "SET_CONFIG",
+    PacketIn => "PACKET_IN",
+    FlowRemoved => "FLOW_REMOVED",
+    PortStatus => "PORT_STATUS",
+    PacketOut => "PACKET_OUT",
+    FlowMod => "FLOW_MOD",
+    GroupMod => "GROUP_MOD",
+    PortMod => "PORT_MOD",
+    TableMod => "TABLE_MOD",
+    StatsRequest => "MULTIPART_REQUEST",
+    StatsReply => "MULTIPART_REPLY",
+    BarrierRequest => "BARRIER_REQUEST",
+    BarrierReply => "BARRIER_REPLY",
+    QueueGetConfigRequest => "QUEUE_GET_CONFIG_REQUEST",
+    QueueGetConfigReply => "QUEUE_GET_CONFIG_REPLY",
+    RoleRequest => "ROLE_REQUEST",
+    RoleReply => "ROLE_REPLY",
+    GetAsyncRequest => "GET_ASYNC_REQUEST",
+    GetAsyncReply => "GET_ASYNC_REPLY",
+    SetAsync => "SET_ASYNC",
+    MeterMod => "METER_MOD",
+    RoleStatus => "ROLE_STATUS",
+    TableStatus => "TABLE_STATUS",
+    RequestForward => "REQUESTFORWARD",
+    BundleControl => "BUNDLE_CONTROL",
+    BundleAddMessage => "BUNDLE_ADD_MESSAGE",
+    ControllerStatus => "CONTROLLER_STATUS",
+    Unknown => "UNKNOWN",
 }
 
 impl Message {
@@ -154,8 +108,23 @@ impl Message {
             Some(Version::V1_3) if h.msg_type == crate::v13::msg_type::PACKET_IN => Message::V13(
                 crate::v13::Message::PacketIn(crate::v13::packet::decode_packet_in(frame, body())?),
             ),
+            Some(Version::V1_4) if h.msg_type == crate::v13::msg_type::PACKET_IN => {
+                Message::V14(crate::v14::Message::Common(crate::v13::Message::PacketIn(
+                    crate::v13::packet::decode_packet_in(frame, body())?,
+                )))
+            }
+            Some(Version::V1_5) if h.msg_type == crate::v13::msg_type::PACKET_IN => {
+                Message::V15(crate::v15::Message::Common(crate::v14::Message::Common(
+                    crate::v13::Message::PacketIn(crate::v13::packet::decode_packet_in(
+                        frame,
+                        body(),
+                    )?),
+                )))
+            }
             Some(Version::V1_0) => Message::V10(crate::v10::Message::decode(&h, frame)?),
             Some(Version::V1_3) => Message::V13(crate::v13::Message::decode(&h, frame)?),
+            Some(Version::V1_4) => Message::V14(crate::v14::Message::decode(&h, frame)?),
+            Some(Version::V1_5) => Message::V15(crate::v15::Message::decode(&h, frame)?),
             None => return Err(DecodeError::BadVersion(h.version)),
         };
         Ok((h.xid, msg))
@@ -166,6 +135,8 @@ impl Message {
         match self {
             Message::V10(m) => m.encode(xid, out),
             Message::V13(m) => m.encode(xid, out),
+            Message::V14(m) => m.encode(xid, out),
+            Message::V15(m) => m.encode(xid, out),
         }
     }
 
@@ -180,6 +151,8 @@ impl Message {
         match self {
             Message::V10(_) => Version::V1_0,
             Message::V13(_) => Version::V1_3,
+            Message::V14(_) => Version::V1_4,
+            Message::V15(_) => Version::V1_5,
         }
     }
 
@@ -187,6 +160,8 @@ impl Message {
         match self {
             Message::V10(m) => m.kind(),
             Message::V13(m) => m.kind(),
+            Message::V14(m) => m.kind(),
+            Message::V15(m) => m.kind(),
         }
     }
 
@@ -212,9 +187,11 @@ impl Message {
             Message::V10(crate::v10::Message::PacketIn(p)) => {
                 Ok(crate::v10::neutral::packet_in_into(p))
             }
-            Message::V13(crate::v13::Message::PacketIn(p)) => {
-                Ok(crate::v13::neutral::packet_in_into(p))
-            }
+            Message::V13(crate::v13::Message::PacketIn(p))
+            | Message::V14(crate::v14::Message::Common(crate::v13::Message::PacketIn(p)))
+            | Message::V15(crate::v15::Message::Common(crate::v14::Message::Common(
+                crate::v13::Message::PacketIn(p),
+            ))) => Ok(crate::v13::neutral::packet_in_into(p)),
             other => Err(other),
         }
     }
@@ -252,6 +229,8 @@ impl fmt::Display for Message {
         match self {
             Message::V10(m) => write!(f, "OF1.0 {m}"),
             Message::V13(m) => write!(f, "OF1.3 {m}"),
+            Message::V14(m) => write!(f, "OF1.4 {m}"),
+            Message::V15(m) => write!(f, "OF1.5 {m}"),
         }
     }
 }
@@ -308,12 +287,16 @@ macro_rules! lower_lift {
             match v {
                 Version::V1_0 => crate::v10::neutral::$lower(self).map(Message::V10),
                 Version::V1_3 => crate::v13::neutral::$lower(self).map(Message::V13),
+                Version::V1_4 => crate::v14::neutral::$lower(self).map(Message::V14),
+                Version::V1_5 => crate::v15::neutral::$lower(self).map(Message::V15),
             }
         }
         fn from_message(m: &Message) -> Option<Self> {
             match m {
                 Message::V10(m) => crate::v10::neutral::$lift(m),
                 Message::V13(m) => crate::v13::neutral::$lift(m),
+                Message::V14(m) => crate::v14::neutral::$lift(m),
+                Message::V15(m) => crate::v15::neutral::$lift(m),
             }
         }
     };
@@ -332,6 +315,8 @@ macro_rules! neutral {
                 match v {
                     Version::V1_0 => crate::v10::neutral::$encode(self, xid, out)?,
                     Version::V1_3 => crate::v13::neutral::$encode(self, xid, out)?,
+                    Version::V1_4 => crate::v14::neutral::$encode(self, xid, out)?,
+                    Version::V1_5 => crate::v15::neutral::$encode(self, xid, out)?,
                 }
                 Ok(MessageKind::$kind)
             }

@@ -1,5 +1,6 @@
 //! Golden vectors: the exact bytes Open vSwitch 3.1 (`ovs-ofctl` and `ovs-vswitchd`) put on
-//! the wire, captured by `scripts/capture-golden.sh` into `tests/golden/of10` and `of13`.
+//! the wire, captured by `scripts/capture-golden.sh` into `tests/golden/of10`, `of13`,
+//! `of14` and `of15`.
 //!
 //! Every stored frame must decode without error, must not come out as `Unknown` when the
 //! spec defines its type, must report the kind the spec gives its type number, and must
@@ -84,6 +85,26 @@ fn corpus_covers_the_message_set() {
             });
             if !found {
                 missing.push(format!("1.3 multipart type {st} (ofp_type {ty})"));
+            }
+        }
+    }
+    // OpenFlow 1.4 and 1.5: 1.3's types but TABLE_MOD and the QUEUE_GET_CONFIG pair (gone
+    // in 1.4), and the bundle messages `ovs-ofctl --bundle` sends; multipart types 0-13
+    // and QUEUE_DESC (15), which `queue-get-config` uses from 1.4 on.
+    for (ver, name) in [(0x05u8, "1.4"), (0x06, "1.5")] {
+        let types = (0x00..=0x1du8).filter(|t| ![0x11, 0x16, 0x17].contains(t));
+        for t in types.chain([0x21, 0x22]) {
+            if !has(ver, t) {
+                missing.push(format!("{name} type {t}"));
+            }
+        }
+        for st in (0u16..=13).chain([15]) {
+            let found = all.iter().any(|v| {
+                v.bytes.first() == Some(&ver)
+                    && kinds::stats_type(Version::V1_4, &v.bytes) == Some(st)
+            });
+            if !found {
+                missing.push(format!("{name} multipart type {st}"));
             }
         }
     }

@@ -19,7 +19,9 @@ impl OfError {
     /// FLOW_MOD_FAILED with the 1.3 code `code13`, mapped to 1.0 where the code exists there.
     pub fn flow_mod_failed(v: Version, code13: u16) -> Self {
         match v {
-            Version::V1_3 => OfError::new(error_type::V13_FLOW_MOD_FAILED, code13),
+            Version::V1_3 | Version::V1_4 | Version::V1_5 => {
+                OfError::new(error_type::V13_FLOW_MOD_FAILED, code13)
+            }
             Version::V1_0 => {
                 // 1.0: ALL_TABLES_FULL 0, OVERLAP 1, EPERM 2, BAD_EMERG_TIMEOUT 3,
                 // BAD_COMMAND 4, UNSUPPORTED 5.

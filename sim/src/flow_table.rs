@@ -194,7 +194,7 @@ impl FlowTable {
     pub fn new(version: Version) -> Self {
         let n_tables = match version {
             Version::V1_0 => 1,
-            Version::V1_3 => N_TABLES_13,
+            Version::V1_3 | Version::V1_4 | Version::V1_5 => N_TABLES_13,
         };
         FlowTable {
             version,
@@ -260,7 +260,7 @@ impl FlowTable {
         // 1.0 has a single table and no table id in FLOW_MOD.
         let table_id = match v {
             Version::V1_0 => 0,
-            Version::V1_3 => fm.table_id,
+            Version::V1_3 | Version::V1_4 | Version::V1_5 => fm.table_id,
         };
         if v == Version::V1_3 && fm.match_.validate().is_err() {
             return Err(OfError::new(
@@ -271,7 +271,7 @@ impl FlowTable {
         // 1.0 has no cookie mask: modify and delete ignore the cookie.
         let cookie_mask = match v {
             Version::V1_0 => 0,
-            Version::V1_3 => fm.cookie_mask,
+            Version::V1_3 | Version::V1_4 | Version::V1_5 => fm.cookie_mask,
         };
         match fm.command {
             FlowModCommand::Add => self.add(fm, table_id).map(|()| Vec::new()),

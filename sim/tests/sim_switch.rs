@@ -43,7 +43,7 @@ async fn handshake(v: Version) {
     assert_eq!(f.datapath_id, Dpid(0xabcd));
     let ports = match v {
         Version::V1_0 => f.ports,
-        Version::V1_3 => {
+        Version::V1_3 | Version::V1_4 | Version::V1_5 => {
             let x = c.send(&StatsRequest::PortDesc).await;
             match c
                 .reply_to(x)

@@ -842,6 +842,14 @@ fn wireshark_dissects_what_viola_encodes() {
         let (mine, other) = match e.version {
             Version::V1_0 => (t10, t13),
             Version::V1_3 => (t13, t10),
+            // The frames come from `Version::ALL`; 1.4/1.5 type fields are not read here.
+            other => {
+                failures.push(format!(
+                    "frame {}: OpenFlow {other} is not checked",
+                    e.frame
+                ));
+                continue;
+            }
         };
         if mine != e.msg_type.to_string() || !other.is_empty() {
             failures.push(format!(

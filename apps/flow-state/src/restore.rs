@@ -153,7 +153,7 @@ fn lower(f: &SavedFlow, from: Version, to: Version) -> Result<Message, String> {
     if from != to {
         let bad = match to {
             Version::V1_0 => f.flags & (ff::RESET_COUNTS | ff::NO_PKT_COUNTS | ff::NO_BYT_COUNTS),
-            Version::V1_3 => f.flags & ff::EMERG,
+            Version::V1_3 | Version::V1_4 | Version::V1_5 => f.flags & ff::EMERG,
         };
         if bad != 0 {
             return Err(format!(

@@ -4,9 +4,18 @@
 use openflow::MessageKind;
 
 /// Counts of messages by kind since the last [`Counts::drain`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Counts {
     n: [u64; MessageKind::ALL.len()],
+}
+
+// Written out: `Default` is derived for arrays of at most 32 elements.
+impl Default for Counts {
+    fn default() -> Self {
+        Counts {
+            n: [0; MessageKind::ALL.len()],
+        }
+    }
 }
 
 impl Counts {

@@ -37,7 +37,7 @@ const _: () = {
     assert!(v10::stats_request::REPLY_MORE == REPLY_MORE);
 };
 
-/// Type numbers that differ between 1.0 and 1.3.
+/// Type numbers that differ between 1.0 and 1.3 (1.4 and 1.5 keep 1.3's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Types {
     pub stats_request: u8,
@@ -55,7 +55,8 @@ pub const fn types(v: Version) -> Types {
             barrier_request: v10::msg_type::BARRIER_REQUEST,
             barrier_reply: v10::msg_type::BARRIER_REPLY,
         },
-        Version::V1_3 => Types {
+        // 1.4 and 1.5 keep 1.3's numbers for these.
+        Version::V1_3 | Version::V1_4 | Version::V1_5 => Types {
             stats_request: v13::msg_type::MULTIPART_REQUEST,
             stats_reply: v13::msg_type::MULTIPART_REPLY,
             barrier_request: v13::msg_type::BARRIER_REQUEST,

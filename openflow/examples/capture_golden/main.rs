@@ -2,7 +2,7 @@
 //!
 //! Starts a private ovsdb-server + ovs-vswitchd (userspace datapath), makes a bridge listen
 //! for OpenFlow on 127.0.0.1, and records, frame by frame and in both directions, what
-//! `ovs-ofctl -O OpenFlow10|OpenFlow13 …` and the bridge say to each other through a
+//! `ovs-ofctl -O OpenFlow10|13|14|15 …` and the bridge say to each other through a
 //! recording proxy. A recording controller the bridge connects to captures what OVS sends
 //! on its own (PACKET_IN, FLOW_REMOVED, PORT_STATUS). Each capture becomes one text file:
 //! one frame per line as hex, each preceded by a comment naming version, direction and
@@ -97,8 +97,13 @@ fn real_main() -> Result<(), Fail> {
     let version = Ovs::version();
     eprintln!("{version} running in {}", run_dir.display());
     setup_bridge(&ovs, &a.host_netns)?;
-    for (of, wire) in [("OpenFlow10", 0x01u8), ("OpenFlow13", 0x04u8)] {
-        let dir = a.out.join(if wire == 1 { "of10" } else { "of13" });
+    for (of, wire, sub) in [
+        ("OpenFlow10", 0x01u8, "of10"),
+        ("OpenFlow13", 0x04, "of13"),
+        ("OpenFlow14", 0x05, "of14"),
+        ("OpenFlow15", 0x06, "of15"),
+    ] {
+        let dir = a.out.join(sub);
         clear_dir(&dir)?;
         let mut session = Session {
             ovs: &ovs,
@@ -129,7 +134,7 @@ fn setup_bridge(ovs: &Ovs, host_ns: &str) -> Result<(), Fail> {
         BRIDGE,
         "datapath_type=netdev",
         "fail-mode=secure",
-        "protocols=OpenFlow10,OpenFlow13",
+        "protocols=OpenFlow10,OpenFlow13,OpenFlow14,OpenFlow15",
         "other-config:datapath-id=0000000000000abc",
     ])?;
     let ip = |args: &[&str]| run(Command::new("ip").args(args));
@@ -280,13 +285,38 @@ impl Session<'_> {
                                       // SET_ASYNC: packet-in master NO_MATCH|ACTION, slave none; port-status all/all;
                                       // flow-removed master all, slave none.
             let mut body = Vec::new();
-            for w in [0x3u32, 0x0, 0x7, 0x7, 0xf, 0x0] {
-                body.extend_from_slice(&w.to_be_bytes());
+            if self.wire == 4 {
+                for w in [0x3u32, 0x0, 0x7, 0x7, 0xf, 0x0] {
+                    body.extend_from_slice(&w.to_be_bytes());
+                }
+            } else {
+                // 1.4+: the same masks as properties (type, length 8, mask): packet-in
+                // master 1 / slave 0, port-status master 3 / slave 2, flow-removed 5 / 4.
+                for (t, w) in [
+                    (1u16, 0x3u32),
+                    (0, 0x0),
+                    (3, 0x7),
+                    (2, 0x7),
+                    (5, 0xf),
+                    (4, 0x0),
+                ] {
+                    body.extend_from_slice(&t.to_be_bytes());
+                    body.extend_from_slice(&8u16.to_be_bytes());
+                    body.extend_from_slice(&w.to_be_bytes());
+                }
             }
             ctl.send(0x1c, 14, &body)?;
             ctl.send(0x1a, 15, &[])?; // GET_ASYNC_REQUEST again
             ctl.send(0x12, 16, &[0x00, 0x00, 0, 0, 0, 0, 0, 0])?; // MULTIPART desc
-            ctl.send(0x12, 17, &[0x00, 0x0d, 0, 0, 0, 0, 0, 0])?; // MULTIPART port desc
+            if self.wire <= 5 {
+                ctl.send(0x12, 17, &[0x00, 0x0d, 0, 0, 0, 0, 0, 0])?; // MULTIPART port desc
+            } else {
+                // 1.5's port desc request names a port: ANY.
+                let body = [
+                    0x00, 0x0d, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0,
+                ];
+                ctl.send(0x12, 17, &body)?;
+            }
             ctl.send(0x12, 18, &[0x77, 0x77, 0, 0, 0, 0, 0, 0])?; // undefined type: ERROR
             ctl.send(0x14, 19, &[])?; // BARRIER_REQUEST
         }
@@ -308,8 +338,8 @@ impl Session<'_> {
             opts: vec![],
             expect_error: false,
         };
-        if self.wire == 4 {
-            // OpenFlow 1.3 drops table misses: a table-miss entry sends them up instead.
+        if self.wire >= 4 {
+            // OpenFlow 1.3 and later drop table misses: a table-miss entry sends them up instead.
             self.ofctl(&add("priority=0,actions=CONTROLLER:65535"), upstream)?;
         }
         let ping = |n: &str| {
@@ -443,7 +473,12 @@ impl Session<'_> {
 
     fn write(&mut self, slug: &str, what: &str, frames: Vec<Frame>) -> Result<(), Fail> {
         self.n += 1;
-        let ver = if self.wire == 1 { "1.0" } else { "1.3" };
+        let ver = match self.wire {
+            1 => "1.0",
+            4 => "1.3",
+            5 => "1.4",
+            _ => "1.5",
+        };
         let mut s = String::new();
         let _ = writeln!(
             s,

@@ -11,7 +11,7 @@ use crate::instruction::DisplayInstructions;
 use crate::neutral::{packet_in_reason, port_reason, NO_BUFFER};
 use crate::{port, Match};
 
-fn flow_mod_command(c: u8) -> Option<&'static str> {
+pub(crate) fn flow_mod_command(c: u8) -> Option<&'static str> {
     Some(match c {
         0 => "ADD",
         1 => "MOD",
@@ -22,7 +22,7 @@ fn flow_mod_command(c: u8) -> Option<&'static str> {
     })
 }
 
-fn mod_command(c: u16) -> Option<&'static str> {
+pub(crate) fn mod_command(c: u16) -> Option<&'static str> {
     // Group and meter commands share values.
     Some(match c {
         group::group_command::ADD => "ADD",
@@ -32,7 +32,7 @@ fn mod_command(c: u16) -> Option<&'static str> {
     })
 }
 
-fn error_type_name(t: u16) -> Option<&'static str> {
+pub(crate) fn error_type_name(t: u16) -> Option<&'static str> {
     Some(match t {
         error_type::HELLO_FAILED => "HELLO_FAILED",
         error_type::BAD_REQUEST => "BAD_REQUEST",
@@ -53,7 +53,7 @@ fn error_type_name(t: u16) -> Option<&'static str> {
     })
 }
 
-fn role_name(r: u32) -> Option<&'static str> {
+pub(crate) fn role_name(r: u32) -> Option<&'static str> {
     Some(match r {
         0 => "nochange",
         1 => "equal",
@@ -63,7 +63,7 @@ fn role_name(r: u32) -> Option<&'static str> {
     })
 }
 
-fn group_type_name(t: u8) -> Option<&'static str> {
+pub(crate) fn group_type_name(t: u8) -> Option<&'static str> {
     Some(match t {
         group::group_type::ALL => "all",
         group::group_type::SELECT => "select",
@@ -74,11 +74,11 @@ fn group_type_name(t: u8) -> Option<&'static str> {
 }
 
 /// `name` or the number, as `ovs-ofctl` falls back.
-fn or_num<T: fmt::Display>(name: Option<&'static str>, v: T) -> String {
+pub(crate) fn or_num<T: fmt::Display>(name: Option<&'static str>, v: T) -> String {
     name.map_or_else(|| v.to_string(), str::to_string)
 }
 
-fn space_match(f: &mut fmt::Formatter<'_>, m: &Match) -> fmt::Result {
+pub(crate) fn space_match(f: &mut fmt::Formatter<'_>, m: &Match) -> fmt::Result {
     if m.is_empty() {
         Ok(())
     } else {
@@ -86,7 +86,7 @@ fn space_match(f: &mut fmt::Formatter<'_>, m: &Match) -> fmt::Result {
     }
 }
 
-fn band(f: &mut fmt::Formatter<'_>, b: &MeterBand) -> fmt::Result {
+pub(crate) fn band(f: &mut fmt::Formatter<'_>, b: &MeterBand) -> fmt::Result {
     match b {
         MeterBand::Drop { rate, burst_size } => write!(f, "type=drop rate={rate} burst_size={burst_size}"),
         MeterBand::DscpRemark { rate, burst_size, prec_level } => {
@@ -105,8 +105,16 @@ fn band(f: &mut fmt::Formatter<'_>, b: &MeterBand) -> fmt::Result {
     }
 }
 
-fn mp_type(f: &mut fmt::Formatter<'_>, t: u16, flags: u16) -> fmt::Result {
-    match multipart::type_name(t) {
+/// The names of a version's multipart types (1.5 renames FLOW and METER_CONFIG).
+pub(crate) type TypeNames = fn(u16) -> Option<&'static str>;
+
+pub(crate) fn mp_type(
+    f: &mut fmt::Formatter<'_>,
+    t: u16,
+    flags: u16,
+    names: TypeNames,
+) -> fmt::Result {
+    match names(t) {
         Some(n) => f.write_str(n)?,
         None => write!(f, "type=0x{t:04x}")?,
     }
@@ -251,47 +259,9 @@ impl fmt::Display for Message {
             }
             Message::PacketOut(p) => {
                 write!(f, " in_port={}", port::display(p.in_port))?;
-                if p.buffer_id != NO_BUFFER {
-                    write!(f, " buffer=0x{:08x}", p.buffer_id)?;
-                }
-                write!(
-                    f,
-                    " actions={} data_len={}",
-                    DisplayActions(&p.actions),
-                    p.data.len()
-                )
+                fmt_packet_out_tail(f, p.buffer_id, &p.actions, p.data.len())
             }
-            Message::FlowMod(m) => {
-                let cmd = or_num(flow_mod_command(m.command), m.command);
-                write!(
-                    f,
-                    " {cmd} table={} priority={} cookie=0x{:x}",
-                    m.table_id, m.priority, m.cookie
-                )?;
-                if m.cookie_mask != 0 {
-                    write!(f, "/0x{:x}", m.cookie_mask)?;
-                }
-                if m.idle_timeout != 0 {
-                    write!(f, " idle_timeout={}", m.idle_timeout)?;
-                }
-                if m.hard_timeout != 0 {
-                    write!(f, " hard_timeout={}", m.hard_timeout)?;
-                }
-                if m.buffer_id != NO_BUFFER {
-                    write!(f, " buffer=0x{:08x}", m.buffer_id)?;
-                }
-                if m.out_port != port::ANY {
-                    write!(f, " out_port={}", port::display(m.out_port))?;
-                }
-                if m.out_group != crate::neutral::GROUP_ANY {
-                    write!(f, " out_group={}", m.out_group)?;
-                }
-                if m.flags != 0 {
-                    write!(f, " flags=0x{:x}", m.flags)?;
-                }
-                space_match(f, &m.match_)?;
-                write!(f, " actions={}", DisplayInstructions(&m.instructions))
-            }
+            Message::FlowMod(m) => fmt_flow_mod(f, m),
             Message::GroupMod(g) => {
                 let cmd = or_num(mod_command(g.command), g.command);
                 let ty = or_num(group_type_name(g.group_type), g.group_type);
@@ -311,106 +281,13 @@ impl fmt::Display for Message {
                 }
                 Ok(())
             }
-            Message::PortMod(p) => write!(
-                f,
-                " port={} addr={} config=0x{:x} mask=0x{:x} advertise=0x{:x}",
-                port::display(p.port_no),
-                p.hw_addr,
-                p.config,
-                p.mask,
-                p.advertise
-            ),
+            Message::PortMod(p) => {
+                fmt_port_mod_head(f, p.port_no, p.hw_addr, p.config, p.mask)?;
+                write!(f, " advertise=0x{:x}", p.advertise)
+            }
             Message::TableMod(t) => write!(f, " table_id={} config=0x{:x}", t.table_id, t.config),
-            Message::MultipartRequest(r) => {
-                f.write_str(" ")?;
-                mp_type(f, r.body.mp_type(), r.flags)?;
-                match &r.body {
-                    QB::Flow(q) | QB::Aggregate(q) => {
-                        if q.table_id != crate::neutral::TABLE_ALL {
-                            write!(f, " table_id={}", q.table_id)?;
-                        }
-                        if q.out_port != port::ANY {
-                            write!(f, " out_port={}", port::display(q.out_port))?;
-                        }
-                        if q.out_group != crate::neutral::GROUP_ANY {
-                            write!(f, " out_group={}", q.out_group)?;
-                        }
-                        if q.cookie_mask != 0 {
-                            write!(f, " cookie=0x{:x}/0x{:x}", q.cookie, q.cookie_mask)?;
-                        }
-                        space_match(f, &q.match_)
-                    }
-                    QB::PortStats { port_no } => write!(f, " port={}", port::display(*port_no)),
-                    QB::Queue { port_no, queue_id } => {
-                        write!(f, " port={} queue={queue_id}", port::display(*port_no))
-                    }
-                    QB::Group { group_id } => write!(f, " group_id={group_id}"),
-                    QB::Meter { meter_id } | QB::MeterConfig { meter_id } => {
-                        write!(f, " meter={meter_id}")
-                    }
-                    QB::TableFeatures(t) if !t.is_empty() => write!(f, " tables={}", t.len()),
-                    QB::Experimenter(e) => write!(
-                        f,
-                        " experimenter=0x{:08x} exp_type={} data_len={}",
-                        e.experimenter,
-                        e.exp_type,
-                        e.data.len()
-                    ),
-                    QB::Unknown { body, .. } => write!(f, " body_len={}", body.len()),
-                    _ => Ok(()),
-                }
-            }
-            Message::MultipartReply(r) => {
-                f.write_str(" ")?;
-                mp_type(f, r.body.mp_type(), r.flags)?;
-                match &r.body {
-                    RB::Desc(d) => write!(
-                        f,
-                        " mfr=\"{}\" hw=\"{}\" sw=\"{}\" dp=\"{}\"",
-                        d.mfr_desc, d.hw_desc, d.sw_desc, d.dp_desc
-                    ),
-                    RB::Flow(l) => write!(f, " flows={}", l.len()),
-                    RB::Aggregate(a) => write!(
-                        f,
-                        " packets={} bytes={} flows={}",
-                        a.packet_count, a.byte_count, a.flow_count
-                    ),
-                    RB::Table(l) => write!(f, " tables={}", l.len()),
-                    RB::PortStats(l) => write!(f, " ports={}", l.len()),
-                    RB::Queue(l) => write!(f, " queues={}", l.len()),
-                    RB::Group(l) => write!(f, " groups={}", l.len()),
-                    RB::GroupDesc(l) => write!(f, " groups={}", l.len()),
-                    RB::GroupFeatures(g) => write!(
-                        f,
-                        " types=0x{:x} capabilities=0x{:x}",
-                        g.types, g.capabilities
-                    ),
-                    RB::Meter(l) => write!(f, " meters={}", l.len()),
-                    RB::MeterConfig(l) => write!(f, " meters={}", l.len()),
-                    RB::MeterFeatures(m) => {
-                        write!(f, " max_meter={} max_bands={}", m.max_meter, m.max_bands)
-                    }
-                    RB::TableFeatures(l) => write!(f, " tables={}", l.len()),
-                    RB::PortDesc(l) => {
-                        write!(f, " ports=")?;
-                        for (i, p) in l.iter().enumerate() {
-                            if i > 0 {
-                                f.write_str(",")?;
-                            }
-                            write!(f, "{}({})", port::display(p.port_no), p.name)?;
-                        }
-                        Ok(())
-                    }
-                    RB::Experimenter(e) => write!(
-                        f,
-                        " experimenter=0x{:08x} exp_type={} data_len={}",
-                        e.experimenter,
-                        e.exp_type,
-                        e.data.len()
-                    ),
-                    RB::Unknown { body, .. } => write!(f, " body_len={}", body.len()),
-                }
-            }
+            Message::MultipartRequest(r) => fmt_request(f, r.flags, &r.body, multipart::type_name),
+            Message::MultipartReply(r) => fmt_reply(f, r.flags, &r.body, multipart::type_name),
             Message::QueueGetConfigRequest { port: p } => write!(f, " port={}", port::display(*p)),
             Message::QueueGetConfigReply(r) => {
                 write!(
@@ -460,4 +337,173 @@ impl fmt::Display for Message {
             }
         }
     }
+}
+
+/// A 1.3 multipart request body after the message name (shared by 1.4/1.5's display).
+pub(crate) fn fmt_request(
+    f: &mut fmt::Formatter<'_>,
+    flags: u16,
+    body: &multipart::MultipartRequestBody,
+    names: TypeNames,
+) -> fmt::Result {
+    f.write_str(" ")?;
+    mp_type(f, body.mp_type(), flags, names)?;
+    match body {
+        QB::Flow(q) | QB::Aggregate(q) => {
+            if q.table_id != crate::neutral::TABLE_ALL {
+                write!(f, " table_id={}", q.table_id)?;
+            }
+            if q.out_port != port::ANY {
+                write!(f, " out_port={}", port::display(q.out_port))?;
+            }
+            if q.out_group != crate::neutral::GROUP_ANY {
+                write!(f, " out_group={}", q.out_group)?;
+            }
+            if q.cookie_mask != 0 {
+                write!(f, " cookie=0x{:x}/0x{:x}", q.cookie, q.cookie_mask)?;
+            }
+            space_match(f, &q.match_)
+        }
+        QB::PortStats { port_no } => write!(f, " port={}", port::display(*port_no)),
+        QB::Queue { port_no, queue_id } => {
+            write!(f, " port={} queue={queue_id}", port::display(*port_no))
+        }
+        QB::Group { group_id } => write!(f, " group_id={group_id}"),
+        QB::Meter { meter_id } | QB::MeterConfig { meter_id } => {
+            write!(f, " meter={meter_id}")
+        }
+        QB::TableFeatures(t) if !t.is_empty() => write!(f, " tables={}", t.len()),
+        QB::Experimenter(e) => write!(
+            f,
+            " experimenter=0x{:08x} exp_type={} data_len={}",
+            e.experimenter,
+            e.exp_type,
+            e.data.len()
+        ),
+        QB::Unknown { body, .. } => write!(f, " body_len={}", body.len()),
+        _ => Ok(()),
+    }
+}
+
+/// A 1.3 multipart reply body after the message name (shared by 1.4/1.5's display).
+pub(crate) fn fmt_reply(
+    f: &mut fmt::Formatter<'_>,
+    flags: u16,
+    body: &multipart::MultipartReplyBody,
+    names: TypeNames,
+) -> fmt::Result {
+    f.write_str(" ")?;
+    mp_type(f, body.mp_type(), flags, names)?;
+    match body {
+        RB::Desc(d) => write!(
+            f,
+            " mfr=\"{}\" hw=\"{}\" sw=\"{}\" dp=\"{}\"",
+            d.mfr_desc, d.hw_desc, d.sw_desc, d.dp_desc
+        ),
+        RB::Flow(l) => write!(f, " flows={}", l.len()),
+        RB::Aggregate(a) => write!(
+            f,
+            " packets={} bytes={} flows={}",
+            a.packet_count, a.byte_count, a.flow_count
+        ),
+        RB::Table(l) => write!(f, " tables={}", l.len()),
+        RB::PortStats(l) => write!(f, " ports={}", l.len()),
+        RB::Queue(l) => write!(f, " queues={}", l.len()),
+        RB::Group(l) => write!(f, " groups={}", l.len()),
+        RB::GroupDesc(l) => write!(f, " groups={}", l.len()),
+        RB::GroupFeatures(g) => write!(
+            f,
+            " types=0x{:x} capabilities=0x{:x}",
+            g.types, g.capabilities
+        ),
+        RB::Meter(l) => write!(f, " meters={}", l.len()),
+        RB::MeterConfig(l) => write!(f, " meters={}", l.len()),
+        RB::MeterFeatures(m) => {
+            write!(f, " max_meter={} max_bands={}", m.max_meter, m.max_bands)
+        }
+        RB::TableFeatures(l) => write!(f, " tables={}", l.len()),
+        RB::PortDesc(l) => {
+            write!(f, " ports=")?;
+            for (i, p) in l.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(",")?;
+                }
+                write!(f, "{}({})", port::display(p.port_no), p.name)?;
+            }
+            Ok(())
+        }
+        RB::Experimenter(e) => write!(
+            f,
+            " experimenter=0x{:08x} exp_type={} data_len={}",
+            e.experimenter,
+            e.exp_type,
+            e.data.len()
+        ),
+        RB::Unknown { body, .. } => write!(f, " body_len={}", body.len()),
+    }
+}
+
+/// A FLOW_MOD after the message name (shared by 1.4/1.5's display).
+pub(crate) fn fmt_flow_mod(f: &mut fmt::Formatter<'_>, m: &super::FlowMod) -> fmt::Result {
+    let cmd = or_num(flow_mod_command(m.command), m.command);
+    write!(
+        f,
+        " {cmd} table={} priority={} cookie=0x{:x}",
+        m.table_id, m.priority, m.cookie
+    )?;
+    if m.cookie_mask != 0 {
+        write!(f, "/0x{:x}", m.cookie_mask)?;
+    }
+    if m.idle_timeout != 0 {
+        write!(f, " idle_timeout={}", m.idle_timeout)?;
+    }
+    if m.hard_timeout != 0 {
+        write!(f, " hard_timeout={}", m.hard_timeout)?;
+    }
+    if m.buffer_id != NO_BUFFER {
+        write!(f, " buffer=0x{:08x}", m.buffer_id)?;
+    }
+    if m.out_port != port::ANY {
+        write!(f, " out_port={}", port::display(m.out_port))?;
+    }
+    if m.out_group != crate::neutral::GROUP_ANY {
+        write!(f, " out_group={}", m.out_group)?;
+    }
+    if m.flags != 0 {
+        write!(f, " flags=0x{:x}", m.flags)?;
+    }
+    space_match(f, &m.match_)?;
+    write!(f, " actions={}", DisplayInstructions(&m.instructions))
+}
+
+/// PORT_MOD's fields common to 1.3 to 1.5.
+pub(crate) fn fmt_port_mod_head(
+    f: &mut fmt::Formatter<'_>,
+    port_no: u32,
+    hw_addr: crate::MacAddr,
+    config: u32,
+    mask: u32,
+) -> fmt::Result {
+    write!(
+        f,
+        " port={} addr={hw_addr} config=0x{config:x} mask=0x{mask:x}",
+        port::display(port_no)
+    )
+}
+
+/// PACKET_OUT after its ingress: buffer, actions and frame length (1.3 to 1.5).
+pub(crate) fn fmt_packet_out_tail(
+    f: &mut fmt::Formatter<'_>,
+    buffer_id: u32,
+    actions: &[crate::Action],
+    data_len: usize,
+) -> fmt::Result {
+    if buffer_id != NO_BUFFER {
+        write!(f, " buffer=0x{buffer_id:08x}")?;
+    }
+    write!(
+        f,
+        " actions={} data_len={data_len}",
+        DisplayActions(actions)
+    )
 }

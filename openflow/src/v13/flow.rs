@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use super::wire::{self, need, pad, u16_, u32_, u64_, u8_, Res};
+use super::wire::{self, need, u16_, u32_, u64_, u8_, Res};
 use super::{instruction_codec, oxm_codec};
 use crate::neutral::FlowRemoved;
 use crate::{EncodeError, Instruction, Match};
@@ -27,6 +27,11 @@ pub struct FlowMod {
 }
 
 pub fn parse_flow_mod<'a>(src: &Bytes, i: &'a [u8]) -> Res<'a, FlowMod> {
+    parse_flow_mod_word(src, i).map(|(i, (fm, _))| (i, fm))
+}
+
+/// A FLOW_MOD and the 16-bit word after `flags` (padding in 1.3, `importance` in 1.4/1.5).
+pub(crate) fn parse_flow_mod_word<'a>(src: &Bytes, i: &'a [u8]) -> Res<'a, (FlowMod, u16)> {
     let (i, _) = need(i, "flow_mod", 40)?;
     let (i, cookie) = u64_(i)?;
     let (i, cookie_mask) = u64_(i)?;
@@ -39,7 +44,7 @@ pub fn parse_flow_mod<'a>(src: &Bytes, i: &'a [u8]) -> Res<'a, FlowMod> {
     let (i, out_port) = u32_(i)?;
     let (i, out_group) = u32_(i)?;
     let (i, flags) = u16_(i)?;
-    let (i, _) = pad(i, 2)?;
+    let (i, word) = u16_(i)?;
     let (i, match_) = oxm_codec::decode_match(src, i)?;
     let instructions = wire::de(instruction_codec::decode_instructions(src, i))?;
     let fm = FlowMod {
@@ -57,17 +62,19 @@ pub fn parse_flow_mod<'a>(src: &Bytes, i: &'a [u8]) -> Res<'a, FlowMod> {
         match_,
         instructions,
     };
-    Ok((&[], fm))
+    Ok((&[], (fm, word)))
 }
 
 pub fn encode_flow_mod(f: &FlowMod, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-    encode_flow_mod_with(f, &f.match_, &f.instructions, out)
+    encode_flow_mod_with(f, 0, &f.match_, &f.instructions, out)
 }
 
 /// `f`'s fixed fields with this match and these instructions (`f`'s own are ignored), so
 /// a neutral flow mod is encoded without copying its match and instructions.
+/// `word` goes after `flags`: 0 (padding) in 1.3, `importance` in 1.4 and 1.5.
 pub fn encode_flow_mod_with(
     f: &FlowMod,
+    word: u16,
     match_: &Match,
     instructions: &[Instruction],
     out: &mut Vec<u8>,
@@ -82,7 +89,7 @@ pub fn encode_flow_mod_with(
     wire::put_u32(out, f.out_port);
     wire::put_u32(out, f.out_group);
     wire::put_u16(out, f.flags);
-    wire::put_zeros(out, 2);
+    wire::put_u16(out, word);
     oxm_codec::encode_match(match_, out)?;
     instruction_codec::encode_instructions(instructions, out)
 }

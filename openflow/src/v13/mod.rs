@@ -20,14 +20,14 @@
 
 use bytes::Bytes;
 
-use crate::header::{encode_framed, Header, HEADER_LEN};
+use crate::header::{encode_body_as, Body, Header, HEADER_LEN};
 use crate::hello::{self, HelloElement};
 use crate::message::MessageKind;
 use crate::neutral::{ErrorMsg, FlowRemoved, PortStatus, SwitchConfig};
 use crate::{DecodeError, EncodeError};
 
 pub mod action_codec;
-mod display;
+pub(crate) mod display;
 pub mod flow;
 pub mod group;
 pub mod instruction_codec;
@@ -38,11 +38,11 @@ pub mod oxm_codec;
 pub mod packet;
 pub mod port;
 #[cfg(test)]
-mod proptests;
+pub(crate) mod proptests;
 pub mod queue;
 pub mod switch;
 pub mod table_features;
-mod wire;
+pub(crate) mod wire;
 
 pub use flow::FlowMod;
 pub use group::{Bucket, BucketCounter, GroupDesc, GroupFeatures, GroupMod, GroupStats};
@@ -266,12 +266,10 @@ impl Message {
 
     /// Appends the encoded message to `out`. On error `out` is left as it was.
     pub fn encode(&self, xid: u32, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        encode_framed(out, VERSION, self.msg_type(), xid, |out| {
-            self.encode_body(out)
-        })
+        encode_body_as(self, VERSION, xid, out)
     }
 
-    fn encode_body(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    fn write_body(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         match self {
             Message::Hello { elements } => hello::write_elements(elements, out),
             Message::Error(e) => switch::encode_error(e, out)?,
@@ -347,5 +345,14 @@ impl Message {
             Message::MeterMod(_) => K::MeterMod,
             Message::Unknown { .. } => K::Unknown,
         }
+    }
+}
+
+impl Body for Message {
+    fn msg_type(&self) -> u8 {
+        Message::msg_type(self)
+    }
+    fn encode_body(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.write_body(out)
     }
 }

@@ -41,12 +41,16 @@ pub const DESC_STR_LEN: usize = 256;
 /// `SERIAL_NUM_LEN`.
 pub const SERIAL_NUM_LEN: usize = 32;
 
-/// A multipart request: flags (`OFPMPF_REQ_MORE`) and the typed body.
+/// One multipart message of any version: flags (`OFPMPF_REQ_MORE` /
+/// `OFPMPF_REPLY_MORE`) and the typed body `B` of that version.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MultipartRequest {
+pub struct Multipart<B> {
     pub flags: u16,
-    pub body: MultipartRequestBody,
+    pub body: B,
 }
+
+/// A 1.3 multipart request.
+pub type MultipartRequest = Multipart<MultipartRequestBody>;
 
 /// Body of a multipart request, by type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,12 +88,8 @@ pub enum MultipartRequestBody {
     },
 }
 
-/// A multipart reply part: flags (`OFPMPF_REPLY_MORE`) and the typed body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MultipartReply {
-    pub flags: u16,
-    pub body: MultipartReplyBody,
-}
+/// A 1.3 multipart reply part.
+pub type MultipartReply = Multipart<MultipartReplyBody>;
 
 /// Body of a multipart reply, by type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,7 +218,7 @@ pub fn type_name(t: u16) -> Option<&'static str> {
     })
 }
 
-fn parse_mp_header(i: &[u8]) -> Res<'_, (u16, u16)> {
+pub(crate) fn parse_mp_header(i: &[u8]) -> Res<'_, (u16, u16)> {
     let (i, _) = need(i, "multipart header", 8)?;
     let (i, t) = u16_(i)?;
     let (i, f) = u16_(i)?;
@@ -226,17 +226,17 @@ fn parse_mp_header(i: &[u8]) -> Res<'_, (u16, u16)> {
     Ok((i, (t, f)))
 }
 
-fn put_mp_header(out: &mut Vec<u8>, t: u16, flags: u16) {
+pub(crate) fn put_mp_header(out: &mut Vec<u8>, t: u16, flags: u16) {
     wire::put_u16(out, t);
     wire::put_u16(out, flags);
     wire::put_zeros(out, 4);
 }
 
-fn empty(what: &'static str, i: &[u8]) -> Result<(), DecodeError> {
+pub(crate) fn empty(what: &'static str, i: &[u8]) -> Result<(), DecodeError> {
     wire::exact(i, what, 0)
 }
 
-fn parse_flow_stats_request<'a>(src: &Bytes, i: &'a [u8]) -> Res<'a, FlowStatsRequest> {
+pub(crate) fn parse_flow_stats_request<'a>(src: &Bytes, i: &'a [u8]) -> Res<'a, FlowStatsRequest> {
     let (i, _) = need(i, "flow stats request", 32)?;
     let (i, table_id) = u8_(i)?;
     let (i, _) = pad(i, 3)?;
@@ -259,7 +259,10 @@ fn parse_flow_stats_request<'a>(src: &Bytes, i: &'a [u8]) -> Res<'a, FlowStatsRe
     ))
 }
 
-fn encode_flow_stats_request(r: &FlowStatsRequest, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+pub(crate) fn encode_flow_stats_request(
+    r: &FlowStatsRequest,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
     out.extend_from_slice(&[r.table_id, 0, 0, 0]);
     wire::put_u32(out, r.out_port);
     wire::put_u32(out, r.out_group);
@@ -269,13 +272,13 @@ fn encode_flow_stats_request(r: &FlowStatsRequest, out: &mut Vec<u8>) -> Result<
     oxm_codec::encode_match(&r.match_, out)
 }
 
-fn id_pad(what: &'static str, i: &[u8]) -> Result<u32, DecodeError> {
+pub(crate) fn id_pad(what: &'static str, i: &[u8]) -> Result<u32, DecodeError> {
     wire::exact(i, what, 8)?;
     let (_, v) = wire::run(u32_(i))?;
     Ok(v)
 }
 
-fn two_u32(what: &'static str, i: &[u8]) -> Result<(u32, u32), DecodeError> {
+pub(crate) fn two_u32(what: &'static str, i: &[u8]) -> Result<(u32, u32), DecodeError> {
     wire::exact(i, what, 8)?;
     let (r, a) = wire::run(u32_(i))?;
     let (_, b) = wire::run(u32_(r))?;
@@ -330,9 +333,18 @@ pub fn parse_request(src: &Bytes, i: &[u8]) -> Result<MultipartRequest, DecodeEr
 
 /// Appends a MULTIPART_REQUEST body.
 pub fn encode_request(r: &MultipartRequest, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    encode_request_parts(r.flags, &r.body, out)
+}
+
+/// [`encode_request`] from flags and a borrowed body.
+pub(crate) fn encode_request_parts(
+    flags: u16,
+    body: &MultipartRequestBody,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
     use MultipartRequestBody as B;
-    put_mp_header(out, r.body.mp_type(), r.flags);
-    match &r.body {
+    put_mp_header(out, body.mp_type(), flags);
+    match body {
         B::Desc | B::Table | B::GroupDesc | B::GroupFeatures | B::MeterFeatures | B::PortDesc => {}
         B::Flow(f) | B::Aggregate(f) => encode_flow_stats_request(f, out)?,
         B::PortStats { port_no: id }
@@ -353,7 +365,7 @@ pub fn encode_request(r: &MultipartRequest, out: &mut Vec<u8>) -> Result<(), Enc
     Ok(())
 }
 
-fn parse_desc(i: &[u8]) -> Res<'_, SwitchDesc> {
+pub(crate) fn parse_desc(i: &[u8]) -> Res<'_, SwitchDesc> {
     let (i, _) = need(i, "desc", 4 * DESC_STR_LEN + SERIAL_NUM_LEN)?;
     let (i, mfr_desc) = wire::fixed_str(i, DESC_STR_LEN)?;
     let (i, hw_desc) = wire::fixed_str(i, DESC_STR_LEN)?;
@@ -372,7 +384,7 @@ fn parse_desc(i: &[u8]) -> Res<'_, SwitchDesc> {
     ))
 }
 
-fn encode_desc(d: &SwitchDesc, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+pub(crate) fn encode_desc(d: &SwitchDesc, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     wire::put_fixed_str(out, &d.mfr_desc, DESC_STR_LEN)?;
     wire::put_fixed_str(out, &d.hw_desc, DESC_STR_LEN)?;
     wire::put_fixed_str(out, &d.sw_desc, DESC_STR_LEN)?;
@@ -380,7 +392,9 @@ fn encode_desc(d: &SwitchDesc, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     wire::put_fixed_str(out, &d.dp_desc, DESC_STR_LEN)
 }
 
-fn parse_flow_stats_fixed(i: &[u8]) -> Res<'_, FlowStats> {
+/// The fixed part of `ofp_flow_stats` and the 16-bit word after `flags` (padding in 1.3,
+/// `importance` in 1.4), so that 1.4 shares this layout.
+fn parse_flow_stats_fixed(i: &[u8]) -> Res<'_, (FlowStats, u16)> {
     let (i, _) = need(i, "flow_stats", 48)?;
     let (i, _) = u16_(i)?;
     let (i, table_id) = u8_(i)?;
@@ -391,7 +405,8 @@ fn parse_flow_stats_fixed(i: &[u8]) -> Res<'_, FlowStats> {
     let (i, idle_timeout) = u16_(i)?;
     let (i, hard_timeout) = u16_(i)?;
     let (i, flags) = u16_(i)?;
-    let (i, _) = pad(i, 4)?;
+    let (i, word) = u16_(i)?;
+    let (i, _) = pad(i, 2)?;
     let (i, cookie) = u64_(i)?;
     let (i, packet_count) = u64_(i)?;
     let (i, byte_count) = u64_(i)?;
@@ -409,10 +424,21 @@ fn parse_flow_stats_fixed(i: &[u8]) -> Res<'_, FlowStats> {
         match_: crate::Match::new(),
         instructions: Vec::new(),
     };
-    Ok((i, s))
+    Ok((i, (s, word)))
 }
 
 fn parse_flow_stats(src: &Bytes, i: &[u8]) -> Result<Vec<FlowStats>, DecodeError> {
+    Ok(parse_flow_stats_words(src, i)?
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect())
+}
+
+/// Flow stats entries, each with the word after `flags` (see [`parse_flow_stats_fixed`]).
+pub(crate) fn parse_flow_stats_words(
+    src: &Bytes,
+    i: &[u8],
+) -> Result<Vec<(FlowStats, u16)>, DecodeError> {
     let mut out = Vec::new();
     let mut rest = i;
     while !rest.is_empty() {
@@ -421,40 +447,48 @@ fn parse_flow_stats(src: &Bytes, i: &[u8]) -> Result<Vec<FlowStats>, DecodeError
             detail: "length under 56 or past the body",
         };
         let (e, r) = wire::tlv_at0(rest, 56, bad)?;
-        let (after, mut s) = wire::run(parse_flow_stats_fixed(e))?;
+        let (after, (mut s, word)) = wire::run(parse_flow_stats_fixed(e))?;
         let (ins, m) = wire::run(oxm_codec::decode_match(src, after))?;
         s.match_ = m;
         s.instructions = instruction_codec::decode_instructions(src, ins)?;
-        out.push(s);
+        out.push((s, word));
         rest = r;
     }
     Ok(out)
 }
 
 fn encode_flow_stats(list: &[FlowStats], out: &mut Vec<u8>) -> Result<(), EncodeError> {
-    for s in list {
-        let start = out.len();
-        wire::put_u16(out, 0);
-        out.extend_from_slice(&[s.table_id, 0]);
-        wire::put_u32(out, s.duration_sec);
-        wire::put_u32(out, s.duration_nsec);
-        wire::put_u16(out, s.priority);
-        wire::put_u16(out, s.idle_timeout);
-        wire::put_u16(out, s.hard_timeout);
-        wire::put_u16(out, s.flags);
-        wire::put_zeros(out, 4);
-        wire::put_u64(out, s.cookie);
-        wire::put_u64(out, s.packet_count);
-        wire::put_u64(out, s.byte_count);
-        oxm_codec::encode_match(&s.match_, out)?;
-        instruction_codec::encode_instructions(&s.instructions, out)?;
-        let len = out.len() - start;
-        wire::patch_len16(out, start, len)?;
-    }
-    Ok(())
+    list.iter()
+        .try_for_each(|s| encode_flow_stats_entry(s, 0, out))
 }
 
-fn parse_aggregate(i: &[u8]) -> Res<'_, AggregateStats> {
+/// One `ofp_flow_stats` with `word` after `flags` (1.4's importance, 0 in 1.3).
+pub(crate) fn encode_flow_stats_entry(
+    s: &FlowStats,
+    word: u16,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
+    let start = out.len();
+    wire::put_u16(out, 0);
+    out.extend_from_slice(&[s.table_id, 0]);
+    wire::put_u32(out, s.duration_sec);
+    wire::put_u32(out, s.duration_nsec);
+    wire::put_u16(out, s.priority);
+    wire::put_u16(out, s.idle_timeout);
+    wire::put_u16(out, s.hard_timeout);
+    wire::put_u16(out, s.flags);
+    wire::put_u16(out, word);
+    wire::put_zeros(out, 2);
+    wire::put_u64(out, s.cookie);
+    wire::put_u64(out, s.packet_count);
+    wire::put_u64(out, s.byte_count);
+    oxm_codec::encode_match(&s.match_, out)?;
+    instruction_codec::encode_instructions(&s.instructions, out)?;
+    let len = out.len() - start;
+    wire::patch_len16(out, start, len)
+}
+
+pub(crate) fn parse_aggregate(i: &[u8]) -> Res<'_, AggregateStats> {
     let (i, _) = need(i, "aggregate reply", 24)?;
     let (i, packet_count) = u64_(i)?;
     let (i, byte_count) = u64_(i)?;
@@ -470,7 +504,7 @@ fn parse_aggregate(i: &[u8]) -> Res<'_, AggregateStats> {
     ))
 }
 
-fn parse_table_stats(i: &[u8]) -> Res<'_, TableStats> {
+pub(crate) fn parse_table_stats(i: &[u8]) -> Res<'_, TableStats> {
     let (i, _) = need(i, "table_stats", 24)?;
     let (i, table_id) = u8_(i)?;
     let (i, _) = pad(i, 3)?;
@@ -488,57 +522,83 @@ fn parse_table_stats(i: &[u8]) -> Res<'_, TableStats> {
     ))
 }
 
-fn parse_port_stats(i: &[u8]) -> Res<'_, PortStats> {
-    let (i, _) = need(i, "port_stats", PORT_STATS_LEN)?;
-    let (i, port_no) = u32_(i)?;
-    let (mut i, _) = pad(i, 4)?;
-    let mut c = [0u64; 12];
+/// Reads `N` big-endian `u64`s.
+pub(crate) fn u64s<const N: usize>(mut i: &[u8]) -> Res<'_, [u64; N]> {
+    let mut c = [0u64; N];
     for slot in c.iter_mut() {
         let (r, v) = u64_(i)?;
         *slot = v;
         i = r;
     }
+    Ok((i, c))
+}
+
+impl PortStats {
+    /// The twelve counters in wire order (rx/tx packets, bytes, dropped, errors, then
+    /// frame, overrun and CRC errors and collisions); 1.4 keeps the first eight in place.
+    pub fn counters(&self) -> [u64; 12] {
+        [
+            self.rx_packets,
+            self.tx_packets,
+            self.rx_bytes,
+            self.tx_bytes,
+            self.rx_dropped,
+            self.tx_dropped,
+            self.rx_errors,
+            self.tx_errors,
+            self.rx_frame_err,
+            self.rx_over_err,
+            self.rx_crc_err,
+            self.collisions,
+        ]
+    }
+
+    /// Port stats from a port, its counters in [`PortStats::counters`] order, a duration.
+    pub fn from_counters(port_no: u32, c: [u64; 12], duration: (u32, u32)) -> PortStats {
+        let mut s = PortStats {
+            port_no,
+            duration_sec: duration.0,
+            duration_nsec: duration.1,
+            ..PortStats::default()
+        };
+        let slots = [
+            &mut s.rx_packets,
+            &mut s.tx_packets,
+            &mut s.rx_bytes,
+            &mut s.tx_bytes,
+            &mut s.rx_dropped,
+            &mut s.tx_dropped,
+            &mut s.rx_errors,
+            &mut s.tx_errors,
+            &mut s.rx_frame_err,
+            &mut s.rx_over_err,
+            &mut s.rx_crc_err,
+            &mut s.collisions,
+        ];
+        for (slot, v) in slots.into_iter().zip(c) {
+            *slot = v;
+        }
+        s
+    }
+}
+
+fn parse_port_stats(i: &[u8]) -> Res<'_, PortStats> {
+    let (i, _) = need(i, "port_stats", PORT_STATS_LEN)?;
+    let (i, port_no) = u32_(i)?;
+    let (i, _) = pad(i, 4)?;
+    let (i, c) = u64s::<12>(i)?;
     let (i, duration_sec) = u32_(i)?;
     let (i, duration_nsec) = u32_(i)?;
-    let [rx_packets, tx_packets, rx_bytes, tx_bytes, rx_dropped, tx_dropped, rx_errors, tx_errors, rx_frame_err, rx_over_err, rx_crc_err, collisions] =
-        c;
-    let s = PortStats {
-        port_no,
-        rx_packets,
-        tx_packets,
-        rx_bytes,
-        tx_bytes,
-        rx_dropped,
-        tx_dropped,
-        rx_errors,
-        tx_errors,
-        rx_frame_err,
-        rx_over_err,
-        rx_crc_err,
-        collisions,
-        duration_sec,
-        duration_nsec,
-    };
-    Ok((i, s))
+    Ok((
+        i,
+        PortStats::from_counters(port_no, c, (duration_sec, duration_nsec)),
+    ))
 }
 
 fn encode_port_stats(s: &PortStats, out: &mut Vec<u8>) {
     wire::put_u32(out, s.port_no);
     wire::put_zeros(out, 4);
-    for v in [
-        s.rx_packets,
-        s.tx_packets,
-        s.rx_bytes,
-        s.tx_bytes,
-        s.rx_dropped,
-        s.tx_dropped,
-        s.rx_errors,
-        s.tx_errors,
-        s.rx_frame_err,
-        s.rx_over_err,
-        s.rx_crc_err,
-        s.collisions,
-    ] {
+    for v in s.counters() {
         wire::put_u64(out, v);
     }
     wire::put_u32(out, s.duration_sec);
@@ -546,7 +606,7 @@ fn encode_port_stats(s: &PortStats, out: &mut Vec<u8>) {
 }
 
 /// Parses an array of fixed-size records filling all of `i`.
-fn array<'a, T>(
+pub(crate) fn array<'a, T>(
     what: &'static str,
     size: usize,
     i: &'a [u8],
@@ -610,9 +670,18 @@ pub fn parse_reply(src: &Bytes, i: &[u8]) -> Result<MultipartReply, DecodeError>
 
 /// Appends a MULTIPART_REPLY body.
 pub fn encode_reply(r: &MultipartReply, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    encode_reply_parts(r.flags, &r.body, out)
+}
+
+/// [`encode_reply`] from flags and a borrowed body.
+pub(crate) fn encode_reply_parts(
+    flags: u16,
+    body: &MultipartReplyBody,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
     use MultipartReplyBody as B;
-    put_mp_header(out, r.body.mp_type(), r.flags);
-    match &r.body {
+    put_mp_header(out, body.mp_type(), flags);
+    match body {
         B::Desc(d) => encode_desc(d, out)?,
         B::Flow(list) => encode_flow_stats(list, out)?,
         B::Aggregate(a) => {

@@ -88,12 +88,12 @@ pub fn lower_flow_mod(x: &FlowMod) -> Result<Message, Unsupported> {
 pub fn encode_flow_mod(x: &FlowMod, xid: u32, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     let f = flow_mod_head(x)?;
     encode_framed(out, VERSION, msg_type::FLOW_MOD, xid, |out| {
-        flow::encode_flow_mod_with(&f, &x.match_, &x.instructions, out)
+        flow::encode_flow_mod_with(&f, 0, &x.match_, &x.instructions, out)
     })
 }
 
 /// The checked 1.3 flow mod without its match and instructions (allocates nothing).
-fn flow_mod_head(x: &FlowMod) -> Result<flow::FlowMod, Unsupported> {
+pub(crate) fn flow_mod_head(x: &FlowMod) -> Result<flow::FlowMod, Unsupported> {
     check_instructions(&x.instructions)?;
     Ok(flow::FlowMod {
         cookie: x.cookie,
@@ -147,7 +147,7 @@ pub fn encode_packet_out(x: &PacketOut, xid: u32, out: &mut Vec<u8>) -> Result<(
 }
 
 /// The checked 1.3 packet out without its actions and frame.
-fn packet_out_head(x: &PacketOut) -> Result<packet::PacketOut, Unsupported> {
+pub(crate) fn packet_out_head(x: &PacketOut) -> Result<packet::PacketOut, Unsupported> {
     check_actions(&x.actions)?;
     Ok(packet::PacketOut {
         buffer_id: buffer_to_wire(x.buffer_id),

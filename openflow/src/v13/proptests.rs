@@ -13,7 +13,7 @@ use crate::neutral::{FlowStats, FlowStatsRequest, PortInfo, SwitchDesc, TableSta
 use crate::oxm::{OxmField, CLASS_EXPERIMENTER};
 use crate::{Action, Instruction, MacAddr, Match};
 
-fn bytes_up_to(n: usize) -> impl Strategy<Value = Bytes> {
+pub(crate) fn bytes_up_to(n: usize) -> impl Strategy<Value = Bytes> {
     vec(any::<u8>(), 0..=n).prop_map(Bytes::from)
 }
 
@@ -22,7 +22,7 @@ fn bytes_8k(max_k: usize, plus: usize) -> impl Strategy<Value = Bytes> {
     (0..=max_k).prop_flat_map(move |k| vec(any::<u8>(), 8 * k + plus).prop_map(Bytes::from))
 }
 
-fn mac() -> impl Strategy<Value = MacAddr> {
+pub(crate) fn mac() -> impl Strategy<Value = MacAddr> {
     any::<[u8; 6]>().prop_map(MacAddr)
 }
 fn v4() -> impl Strategy<Value = Ipv4Addr> {
@@ -31,7 +31,7 @@ fn v4() -> impl Strategy<Value = Ipv4Addr> {
 fn v6() -> impl Strategy<Value = Ipv6Addr> {
     any::<u128>().prop_map(Ipv6Addr::from)
 }
-fn name(max: usize) -> impl Strategy<Value = String> {
+pub(crate) fn name(max: usize) -> impl Strategy<Value = String> {
     proptest::string::string_regex(&format!("[a-zA-Z0-9_.-]{{0,{max}}}"))
         .unwrap_or_else(|_| unreachable!())
 }
@@ -168,7 +168,7 @@ pub fn instruction() -> impl Strategy<Value = Instruction> {
     ]
 }
 
-fn port_info() -> impl Strategy<Value = PortInfo> {
+pub(crate) fn port_info() -> impl Strategy<Value = PortInfo> {
     (any::<u32>(), mac(), name(15), any::<[u32; 8]>()).prop_map(|(port_no, hw_addr, name, v)| {
         PortInfo {
             port_no,
@@ -186,7 +186,7 @@ fn port_info() -> impl Strategy<Value = PortInfo> {
     })
 }
 
-fn bucket() -> impl Strategy<Value = Bucket> {
+pub(crate) fn bucket() -> impl Strategy<Value = Bucket> {
     (any::<u16>(), any::<u32>(), any::<u32>(), actions()).prop_map(
         |(weight, watch_port, watch_group, actions)| Bucket {
             weight,
@@ -231,7 +231,7 @@ fn band() -> impl Strategy<Value = MeterBand> {
     ]
 }
 
-fn flow_stats_request() -> impl Strategy<Value = FlowStatsRequest> {
+pub(crate) fn flow_stats_request() -> impl Strategy<Value = FlowStatsRequest> {
     (
         any::<u8>(),
         any::<u32>(),
@@ -252,7 +252,7 @@ fn flow_stats_request() -> impl Strategy<Value = FlowStatsRequest> {
         )
 }
 
-fn oxm_id() -> impl Strategy<Value = OxmId> {
+pub(crate) fn oxm_id() -> impl Strategy<Value = OxmId> {
     prop_oneof![
         (0u16..0xffff, 0u8..0x80, any::<bool>(), any::<u8>()).prop_map(
             |(class, field, has_mask, length)| OxmId {
@@ -309,7 +309,7 @@ fn table_prop() -> impl Strategy<Value = TableFeatureProp> {
     ]
 }
 
-fn table_features() -> impl Strategy<Value = TableFeatures> {
+pub(crate) fn table_features() -> impl Strategy<Value = TableFeatures> {
     (
         any::<u8>(),
         name(31),
@@ -344,7 +344,7 @@ fn experimenter() -> impl Strategy<Value = ExperimenterMsg> {
     })
 }
 
-fn mp_request() -> impl Strategy<Value = MultipartRequest> {
+pub(crate) fn mp_request() -> impl Strategy<Value = MultipartRequest> {
     use MultipartRequestBody as B;
     let body = prop_oneof![
         Just(B::Desc),
@@ -367,7 +367,7 @@ fn mp_request() -> impl Strategy<Value = MultipartRequest> {
     (any::<u16>(), body).prop_map(|(flags, body)| MultipartRequest { flags, body })
 }
 
-fn flow_stats() -> impl Strategy<Value = FlowStats> {
+pub(crate) fn flow_stats() -> impl Strategy<Value = FlowStats> {
     (
         any::<(u8, u32, u32, u16, u16, u16, u16)>(),
         any::<(u64, u64, u64)>(),
@@ -429,7 +429,7 @@ fn port_stats() -> impl Strategy<Value = PortStats> {
     )
 }
 
-fn mp_reply() -> impl Strategy<Value = MultipartReply> {
+pub(crate) fn mp_reply() -> impl Strategy<Value = MultipartReply> {
     use MultipartReplyBody as B;
     let body = prop_oneof![
         (name(255), name(255), name(40), name(31), name(60)).prop_map(|(a, b, c, d, e)| B::Desc(
@@ -827,23 +827,43 @@ pub fn message() -> impl Strategy<Value = Message> {
     prop_oneof![1 => small, 2 => big]
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig {
-        // PROPTEST_CASES raises the count for a longer soak.
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512),
+/// 512 cases; PROPTEST_CASES raises the count for a longer soak. Shared by 1.4 and 1.5.
+pub(crate) fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(512),
         ..ProptestConfig::default()
-    })]
+    }
+}
+
+/// `m` encodes, decodes to itself, re-encodes to the same bytes, and its display starts
+/// with its kind's name (any version).
+pub(crate) fn check_identity(m: &crate::Message, xid: u32) -> Result<(), TestCaseError> {
+    let wire = Bytes::from(
+        m.to_bytes(xid)
+            .map_err(|e| TestCaseError::fail(format!("{e}: {m:?}")))?,
+    );
+    let (x, back) =
+        crate::Message::decode(&wire).map_err(|e| TestCaseError::fail(format!("{e}: {m:?}")))?;
+    prop_assert_eq!(x, xid);
+    prop_assert_eq!(&back, m);
+    let again = back
+        .to_bytes(xid)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(again, wire.to_vec());
+    let shown = m.to_string();
+    prop_assert!(shown.contains(m.kind().name()), "{}", shown);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(config())]
 
     #[test]
     fn encode_decode_is_identity(m in message(), xid in any::<u32>()) {
-        let wire = Bytes::from(m.to_bytes(xid).map_err(|e| TestCaseError::fail(e.to_string()))?);
-        let (x, back) = crate::Message::decode(&wire).map_err(|e| TestCaseError::fail(format!("{e}: {m:?}")))?;
-        prop_assert_eq!(x, xid);
-        prop_assert_eq!(&back, &crate::Message::V13(m.clone()));
-        // And re-encoding gives the same bytes.
-        prop_assert_eq!(back.to_bytes(xid).map_err(|e| TestCaseError::fail(e.to_string()))?, wire.to_vec());
-        // Display never panics and starts with the kind's name.
-        prop_assert!(m.to_string().starts_with(m.kind().name()));
+        check_identity(&crate::Message::V13(m), xid)?;
     }
 
     #[test]
@@ -857,8 +877,9 @@ proptest! {
     }
 
     #[test]
-    fn random_bytes_never_panic(body in vec(any::<u8>(), 0..300), t in 0u8..32) {
-        let mut frame = vec![VERSION, t, 0, 0, 0, 0, 0, 1];
+    // 1.3, and 1.4 and 1.5, which decode through 1.3's parsers.
+    fn random_bytes_never_panic(body in vec(any::<u8>(), 0..300), t in 0u8..40, v in VERSION..=6) {
+        let mut frame = vec![v, t, 0, 0, 0, 0, 0, 1];
         frame.extend_from_slice(&body);
         let len = frame.len() as u16;
         frame[2..4].copy_from_slice(&len.to_be_bytes());

@@ -260,10 +260,26 @@ fn parse_fixed(i: &[u8]) -> Res<'_, (u8, String, u64, u64, u32, u32)> {
 
 /// Decodes the `ofp_table_features` entries filling all of `i`.
 pub fn parse_table_features(src: &Bytes, i: &[u8]) -> Result<Vec<TableFeatures>, DecodeError> {
+    parse_table_features_extra(src, i).map(|(tables, _)| tables)
+}
+
+/// The entries and, for each, the 5 bytes after its `table_id`: padding in 1.3, 1.5's
+/// `command` and `features`.
+pub(crate) fn parse_table_features_extra(
+    src: &Bytes,
+    i: &[u8],
+) -> Result<(Vec<TableFeatures>, Vec<[u8; 5]>), DecodeError> {
     let mut out = Vec::new();
+    let mut extras = Vec::new();
     let mut rest = i;
     while !rest.is_empty() {
         let (t, r) = wire::tlv_at0(rest, TABLE_FEATURES_LEN, bad("table_features"))?;
+        // `tlv_at0` checked the entry holds at least the fixed part.
+        extras.push(
+            t.get(3..8)
+                .and_then(|e| <[u8; 5]>::try_from(e).ok())
+                .unwrap_or_default(),
+        );
         let (mut props, (table_id, name, metadata_match, metadata_write, config, max_entries)) =
             wire::run(parse_fixed(t))?;
         let mut properties = Vec::new();
@@ -284,25 +300,32 @@ pub fn parse_table_features(src: &Bytes, i: &[u8]) -> Result<Vec<TableFeatures>,
         });
         rest = r;
     }
-    Ok(out)
+    Ok((out, extras))
 }
 
 pub fn encode_table_features(list: &[TableFeatures], out: &mut Vec<u8>) -> Result<(), EncodeError> {
-    for t in list {
-        let start = out.len();
-        wire::put_u16(out, 0);
-        out.push(t.table_id);
-        wire::put_zeros(out, 5);
-        wire::put_fixed_str(out, &t.name, TABLE_NAME_LEN)?;
-        wire::put_u64(out, t.metadata_match);
-        wire::put_u64(out, t.metadata_write);
-        wire::put_u32(out, t.config);
-        wire::put_u32(out, t.max_entries);
-        for p in &t.properties {
-            encode_prop(p, out)?;
-        }
-        let len = out.len() - start;
-        wire::patch_len16(out, start, len)?;
+    list.iter()
+        .try_for_each(|t| encode_table_features_entry(t, [0; 5], out))
+}
+
+/// One entry with `extra` after its `table_id` (see [`parse_table_features_extra`]).
+pub(crate) fn encode_table_features_entry(
+    t: &TableFeatures,
+    extra: [u8; 5],
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
+    let start = out.len();
+    wire::put_u16(out, 0);
+    out.push(t.table_id);
+    out.extend_from_slice(&extra);
+    wire::put_fixed_str(out, &t.name, TABLE_NAME_LEN)?;
+    wire::put_u64(out, t.metadata_match);
+    wire::put_u64(out, t.metadata_write);
+    wire::put_u32(out, t.config);
+    wire::put_u32(out, t.max_entries);
+    for p in &t.properties {
+        encode_prop(p, out)?;
     }
-    Ok(())
+    let len = out.len() - start;
+    wire::patch_len16(out, start, len)
 }

@@ -228,6 +228,12 @@ pub fn patch_len16(out: &mut [u8], at: usize, len: usize) -> Result<(), EncodeEr
     Ok(())
 }
 
+/// Patches the 16-bit length at `at` with the bytes written since `start`.
+pub fn patch_len_since(out: &mut [u8], at: usize, start: usize) -> Result<(), EncodeError> {
+    let len = out.len().saturating_sub(start);
+    patch_len16(out, at, len)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -75,9 +75,11 @@ pub fn load(sub: &str) -> Vec<Vector> {
     out
 }
 
-/// Both versions' vectors.
+/// Every version's vectors (1.0, 1.3, 1.4, 1.5).
 pub fn all() -> Vec<Vector> {
     let mut v = load("of10");
-    v.extend(load("of13"));
+    for sub in ["of13", "of14", "of15"] {
+        v.extend(load(sub));
+    }
     v
 }

@@ -38,7 +38,15 @@ pub fn wire_type(v: Version, k: MessageKind) -> Option<u8> {
             QueueGetConfigReply => Some(0x15),
             _ => None,
         },
-        Version::V1_3 => match k {
+        Version::V1_3 | Version::V1_4 | Version::V1_5 => match k {
+            QueueGetConfigRequest if v == Version::V1_3 => Some(0x16),
+            QueueGetConfigReply if v == Version::V1_3 => Some(0x17),
+            RoleStatus if v != Version::V1_3 => Some(0x1e),
+            TableStatus if v != Version::V1_3 => Some(0x1f),
+            RequestForward if v != Version::V1_3 => Some(0x20),
+            BundleControl if v != Version::V1_3 => Some(0x21),
+            BundleAddMessage if v != Version::V1_3 => Some(0x22),
+            ControllerStatus if v == Version::V1_5 => Some(0x23),
             GroupMod => Some(0x0f),
             PortMod => Some(0x10),
             TableMod => Some(0x11),
@@ -46,8 +54,6 @@ pub fn wire_type(v: Version, k: MessageKind) -> Option<u8> {
             StatsReply => Some(0x13),
             BarrierRequest => Some(0x14),
             BarrierReply => Some(0x15),
-            QueueGetConfigRequest => Some(0x16),
-            QueueGetConfigReply => Some(0x17),
             RoleRequest => Some(0x18),
             RoleReply => Some(0x19),
             GetAsyncRequest => Some(0x1a),
@@ -60,11 +66,13 @@ pub fn wire_type(v: Version, k: MessageKind) -> Option<u8> {
 }
 
 /// Highest `ofp_type` the version's spec defines (1.0: QUEUE_GET_CONFIG_REPLY = 21,
-/// 1.3: METER_MOD = 29).
+/// 1.3: METER_MOD = 29, 1.4: BUNDLE_ADD_MESSAGE = 34, 1.5: CONTROLLER_STATUS = 35).
 pub fn max_defined_type(v: Version) -> u8 {
     match v {
         Version::V1_0 => 0x15,
         Version::V1_3 => 0x1d,
+        Version::V1_4 => 0x22,
+        Version::V1_5 => 0x23,
     }
 }
 
@@ -73,7 +81,7 @@ pub fn stats_type(v: Version, frame: &[u8]) -> Option<u16> {
     let t = *frame.get(1)?;
     let is_stats = match v {
         Version::V1_0 => t == 0x10 || t == 0x11,
-        Version::V1_3 => t == 0x12 || t == 0x13,
+        Version::V1_3 | Version::V1_4 | Version::V1_5 => t == 0x12 || t == 0x13,
     };
     if !is_stats {
         return None;
@@ -89,7 +97,9 @@ pub fn neutral_request_types(v: Version) -> &'static [u16] {
         Version::V1_0 => &[0, 1, 2, 3, 4, 5],
         // … plus group, group desc, group features, meter, meter config, meter features,
         // table features, port desc
-        Version::V1_3 => &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13],
+        Version::V1_3 | Version::V1_4 | Version::V1_5 => {
+            &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+        }
     }
 }
 
@@ -97,6 +107,6 @@ pub fn neutral_request_types(v: Version) -> &'static [u16] {
 pub fn neutral_reply_types(v: Version) -> &'static [u16] {
     match v {
         Version::V1_0 => &[0, 1, 2, 3, 4],
-        Version::V1_3 => &[0, 1, 2, 3, 4, 13],
+        Version::V1_3 | Version::V1_4 | Version::V1_5 => &[0, 1, 2, 3, 4, 13],
     }
 }
