@@ -11,7 +11,8 @@
 #    gates: `cargo fmt --check`, `cargo clippy --workspace --all-targets -D warnings`,
 #    `mdbook build docs`; one build of every target; the hermetic tier, plain
 #    `cargo test --workspace` (unit, property, harness, simulated-network and doc tests);
-#    the vectors of other implementations (scripts/fetch-osken-vectors.sh downloads the
+#    apps outside the tree (scripts/out-of-tree-apps.sh: `viola new app` crates in /var/tmp,
+#    tested, built and run); the vectors of other implementations (scripts/fetch-osken-vectors.sh downloads the
 #    os-ken wheel from PyPI; `cargo test -p openflow --features osken-vectors` then FAILS,
 #    never skips, if they are missing or any does not round-trip);
 #    then every fuzz target of fuzzing/ for VIOLA_FUZZ_SECONDS (default 40) each;
