@@ -154,6 +154,8 @@ pub fn router(ctl: Controller, cfg: &ApiConfig, extra: Vec<Router>) -> Router {
     for r in ctl.app_routers().into_iter().chain(extra) {
         app = app.merge(r);
     }
+    // Read after the apps built their routers: that is when they lift the rule.
+    let exempt: Arc<[String]> = ctl.any_content_type_prefixes().into();
     app = app
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -166,7 +168,10 @@ pub fn router(ctl: Controller, cfg: &ApiConfig, extra: Vec<Router>) -> Router {
             auth::require_token,
         ));
     }
-    app.layer(axum::middleware::from_fn(content_type::require_json))
+    app.layer(axum::middleware::from_fn_with_state(
+        exempt,
+        content_type::require_json,
+    ))
 }
 
 /// Why [`serve`] refuses to listen on `addr` with `cfg`, if it does: a non-loopback
