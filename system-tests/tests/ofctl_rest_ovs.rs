@@ -54,6 +54,45 @@ fn flow_line(rig: &Rig, needle: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// `portdesc/modify` takes port 2 down and up again, as `ovs-ofctl show` and
+/// `GET /stats/portdesc` report.
+fn port_down_and_up(rig: &Rig) {
+    let show_config = || {
+        let show = rig.ofctl("show", &rig.bridge("s1"), &[]);
+        let after = show
+            .split(" 2(")
+            .nth(1)
+            .expect("port 2 in ovs-ofctl show")
+            .to_string();
+        let line = after
+            .lines()
+            .find(|l| l.contains("config:"))
+            .unwrap_or_default()
+            .to_string();
+        line
+    };
+    command(
+        rig,
+        "/stats/portdesc/modify",
+        json!({"dpid": 1, "port_no": 2, "config": 1, "mask": 1}),
+    );
+    assert!(show_config().contains("PORT_DOWN"), "{}", show_config());
+    let desc = rig.get_json("/stats/portdesc/1/2");
+    assert_eq!(desc["1"][0]["config"], 1, "{desc}");
+    command(
+        rig,
+        "/stats/portdesc/modify",
+        json!({"dpid": 1, "port_no": 2, "config": 0, "mask": 1}),
+    );
+    assert!(!show_config().contains("PORT_DOWN"), "{}", show_config());
+    let (status, _) = rig.call(
+        Method::POST,
+        "/stats/portdesc/modify",
+        Some(&json!({"dpid": 1, "port_no": 77})),
+    );
+    assert_eq!(status, 404, "an unknown port");
+}
+
 fn of10_body() {
     let rig = start("vo10-", OfVersions::V10);
     assert_eq!(rig.get_json("/stats/switches"), json!([1]));
@@ -169,8 +208,15 @@ fn of10_body() {
     assert_eq!(descs["1"][0]["port_no"], 2, "{descs}");
     let tables = rig.get_json("/stats/table/1");
     assert!(tables["1"][0].get("max_entries").is_some(), "{tables}");
-    let (status, _) = rig.call(Method::GET, "/stats/group/1", None);
-    assert_eq!(status, 501, "groups on a 1.0 switch");
+    for path in [
+        "/stats/group/1",
+        "/stats/tablefeatures/1",
+        "/stats/queueconfig/1",
+    ] {
+        let (status, _) = rig.call(Method::GET, path, None);
+        assert_eq!(status, 501, "{path} on a 1.0 switch");
+    }
+    port_down_and_up(&rig);
     rig.finish();
 }
 
@@ -295,6 +341,32 @@ fn of13_body() {
     );
     let meters = rig.ofctl("dump-meters", &rig.bridge("s1"), &[]);
     assert!(meters.contains("type=drop rate=2000"), "{meters}");
+
+    let features = rig.get_json("/stats/tablefeatures/1");
+    let t0 = &features["1"][0];
+    assert_eq!(t0["table_id"], 0, "{t0}");
+    let props = t0["properties"].as_array().expect("properties");
+    let matches = props
+        .iter()
+        .find(|p| p["type"] == "MATCH")
+        .expect("a MATCH property");
+    assert!(
+        matches["oxm_ids"]
+            .as_array()
+            .is_some_and(|ids| ids.iter().any(|i| i["type"] == "eth_dst")),
+        "{matches}"
+    );
+    let queues = rig.get_json("/stats/queueconfig/1/1");
+    assert_eq!(queues["1"][0]["port"], 1, "{queues}");
+    port_down_and_up(&rig);
+    // OVS knows no experimenter 0x5eed: the command reaches it and its refusal comes back.
+    let exp = json!({"experimenter": 0x5eed, "exp_type": 1, "data": "hello"});
+    let (status, reply) = rig.call(Method::POST, "/stats/experimenter/1", Some(&exp));
+    assert_eq!(
+        (status, reply["detail"]["type"].clone()),
+        (400, json!(1)),
+        "{reply}"
+    );
 
     let role = rig.get_json("/stats/role/1");
     assert_eq!(role["1"][0]["role"], "EQUAL", "{role}");

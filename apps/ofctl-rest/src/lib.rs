@@ -27,9 +27,12 @@
 
 pub mod commands;
 pub mod dpid;
+pub mod port_mod;
+pub mod queue_config;
 pub mod render;
 mod routes;
 pub mod stats;
+pub mod table_features;
 
 use std::sync::Arc;
 

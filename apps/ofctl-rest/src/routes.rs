@@ -38,7 +38,9 @@ pub(crate) fn router(ctl: Controller) -> Router {
         .route("/stats/queuedesc/{dpid}", get(queue_desc))
         .route("/stats/queuedesc/{dpid}/{port}", get(queue_desc))
         .route("/stats/queuedesc/{dpid}/{port}/{queue}", get(queue_desc))
-        .route("/stats/portdesc/{dpid}", get(port_desc))
+        // One pattern, two meanings (as in Ryu): GET reads a switch's ports, POST
+        // `/stats/portdesc/modify` changes one (the segment is then the command).
+        .route("/stats/portdesc/{dpid}", get(port_desc).post(port_modify))
         .route("/stats/portdesc/{dpid}/{port_no}", get(port_desc))
         .route("/stats/group/{dpid}", get(group))
         .route("/stats/group/{dpid}/{group_id}", get(group))
@@ -53,6 +55,10 @@ pub(crate) fn router(ctl: Controller) -> Router {
         .route("/stats/meterdesc/{dpid}/{meter_id}", get(meter_desc))
         .route("/stats/meterfeatures/{dpid}", get(meter_features))
         .route("/stats/role/{dpid}", get(role))
+        .route("/stats/tablefeatures/{dpid}", get(table_features))
+        .route("/stats/queueconfig/{dpid}", get(queue_config))
+        .route("/stats/queueconfig/{dpid}/{port}", get(queue_config))
+        .route("/stats/experimenter/{dpid}", post(experimenter))
         .route("/stats/flowentry/{cmd}", post(flow_entry))
         .route("/stats/flowentry/clear/{dpid}", delete(flow_clear))
         .route("/stats/groupentry/{cmd}", post(group_entry))
@@ -277,6 +283,22 @@ async fn meter_features(State(ctl): Ctl, p: Params) -> Reply {
     v13_stats(&ctl, p, "meterfeatures", req, render).await
 }
 
+async fn table_features(State(ctl): Ctl, p: Params) -> Reply {
+    let req = |_| StatsRequest::TableFeatures;
+    let render = |parts: &[Message], _| crate::table_features::table_features(parts);
+    v13_stats(&ctl, p, "tablefeatures", req, render).await
+}
+
+/// QUEUE_GET_CONFIG: 1.3 here (Ryu's ofctl_v1_0 has no queue config either: 501).
+async fn queue_config(State(ctl): Ctl, p: Params) -> Reply {
+    let (dpid, rest) = parse_params(p)?;
+    need_v13(version(&ctl, dpid)?, "queueconfig")?;
+    let port = rest.first().copied().unwrap_or(openflow::port::ANY);
+    let msg = Message::V13(v13::Message::QueueGetConfigRequest { port });
+    let parts = ctl.request_message(dpid, msg).await?;
+    Ok(keyed(dpid, crate::queue_config::queue_config(&parts)))
+}
+
 async fn role(State(ctl): Ctl, p: Params) -> Reply {
     let (dpid, _) = parse_params(p)?;
     need_v13(version(&ctl, dpid)?, "role")?;
@@ -365,6 +387,38 @@ async fn meter_entry(
 ) -> Result<StatusCode, ApiError> {
     let build = |c, b: &Value| commands::meter_mod(c, b).map(v13::Message::MeterMod);
     v13_entry(&ctl, &cmd, &body, "meterentry", build).await
+}
+
+/// `POST /stats/portdesc/modify`: a PORT_MOD for a port the controller knows (404
+/// otherwise, as in Ryu), its address and advertisement kept unless the body sets them.
+async fn port_modify(
+    State(ctl): Ctl,
+    Path(cmd): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<StatusCode, ApiError> {
+    let (dpid, v) = command_switch(&ctl, &body)?;
+    let port_no = crate::port_mod::port_no(&body).map_err(ApiError::bad_request)?;
+    let port = ctl
+        .switch(dpid)
+        .and_then(|s| s.ports.into_iter().find(|p| p.port_no == port_no))
+        .ok_or_else(|| ApiError::not_found(format!("switch {dpid} has no port {port_no}")))?;
+    if cmd != "modify" {
+        return Err(unknown_command(&cmd));
+    }
+    let msg = crate::port_mod::port_mod(v, &port, &body).map_err(ApiError::bad_request)?;
+    send_confirmed(&ctl, dpid, msg).await
+}
+
+/// `POST /stats/experimenter/{dpid}` (1.3; Ryu's ofctl_v1_0 has none: 501).
+async fn experimenter(
+    State(ctl): Ctl,
+    p: Params,
+    JsonBody(body): JsonBody,
+) -> Result<StatusCode, ApiError> {
+    let (dpid, _) = parse_params(p)?;
+    need_v13(version(&ctl, dpid)?, "experimenter")?;
+    let e = crate::port_mod::experimenter(&body).map_err(ApiError::bad_request)?;
+    send_confirmed(&ctl, dpid, Message::V13(v13::Message::Experimenter(e))).await
 }
 
 async fn set_role(State(ctl): Ctl, JsonBody(body): JsonBody) -> Result<StatusCode, ApiError> {
