@@ -60,11 +60,23 @@ pub fn flows(v: Version, parts: &[Message], priority: Option<u16>) -> Value {
             });
             if v != Version::V1_0 {
                 e["flags"] = json!(f.flags);
+                if let Some(len) = v13_flow_stats_len(f) {
+                    e["length"] = json!(len);
+                }
             }
             out.push(e);
         }
     }
     Value::Array(out)
+}
+
+/// The encoded size of a 1.3 `ofp_flow_stats` entry (Ryu's `length`): the 48-byte fixed
+/// part, the padded match and the instructions.
+fn v13_flow_stats_len(f: &openflow::FlowStats) -> Option<usize> {
+    let mut buf = Vec::new();
+    v13::oxm_codec::encode_match(&f.match_, &mut buf).ok()?;
+    v13::instruction_codec::encode_instructions(&f.instructions, &mut buf).ok()?;
+    Some(48 + buf.len())
 }
 
 /// `aggregateflow`: a one-element list (Ryu's shape).

@@ -201,6 +201,10 @@ async fn a_ryu_session_on_openflow_1_3_with_aliases_and_instructions() {
         ])
     );
     assert_eq!(f["flags"], 0);
+    // 48 fixed + match (4 + in_port 8 + eth_type 6 + ipv4_src/mask 12 + ip_proto 5 +
+    // udp_dst 6 = 41, padded to 48) + apply-actions (8 + set-field 4 + 6 padded to 16 +
+    // output 16) + goto-table 8.
+    assert_eq!(f["length"], 48 + 48 + 40 + 8, "{f}");
 
     let (_, table) = call(&api, "GET", "/stats/table/31", Value::Null, None).await;
     assert!(
