@@ -15,7 +15,7 @@ mod ovs_support;
 
 use std::time::Duration;
 
-use openflow::Dpid;
+use openflow::{Dpid, FlowStatsRequest, Neutral, StatsRequest, Version};
 use reqwest::Method;
 use serde_json::{json, Value};
 use viola_lab::isolate::{isolated_with, RunDir};
@@ -52,6 +52,34 @@ fn flow_line(rig: &Rig, needle: &str) -> Option<String> {
     dump.lines()
         .find(|l| l.contains(needle))
         .map(str::to_string)
+}
+
+/// With `VIOLA_OFCTL_VECTORS=DIR`, writes the switch's raw replies to the stats requests
+/// the routes send, one `DIR/{version}-{route}.json` each (`{"version", "route",
+/// "frames": [hex…]}`): the input of `apps/ofctl-rest/tests/osken/expected.py`, which
+/// adds os-ken's answer to them (the vectors of `apps/ofctl-rest/tests/osken_vectors.rs`).
+/// Without it, nothing is written.
+fn capture_replies(rig: &Rig, v: Version, routes: &[(&str, StatsRequest)]) {
+    let Some(dir) = std::env::var_os("VIOLA_OFCTL_VECTORS") else {
+        return;
+    };
+    for (route, req) in routes {
+        let msg = req.to_message(v).expect("a request of this version");
+        let parts = rig
+            .block_on(rig.ctl.request_message(Dpid(1), msg))
+            .unwrap_or_else(|e| panic!("{route}: {e}"));
+        let frames: Vec<String> = parts
+            .iter()
+            .map(|m| hex::encode(m.to_bytes(1).expect("re-encodes")))
+            .collect();
+        let doc = json!({"version": v.to_string(), "route": route, "frames": frames});
+        let path = std::path::Path::new(&dir).join(format!("{v}-{route}.json"));
+        std::fs::write(
+            &path,
+            serde_json::to_string_pretty(&doc).expect("json") + "\n",
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
 }
 
 /// `portdesc/modify` takes port 2 down and up again, as `ovs-ofctl show` and
@@ -115,6 +143,22 @@ fn of10_body() {
     ] {
         assert!(line.contains(part), "{part} missing: {line}");
     }
+    let every_flow = || StatsRequest::Flow(FlowStatsRequest::default());
+    capture_replies(
+        &rig,
+        Version::V1_0,
+        &[
+            ("desc", StatsRequest::Desc),
+            ("flow", every_flow()),
+            ("table", StatsRequest::Table),
+            (
+                "port",
+                StatsRequest::Port {
+                    port_no: openflow::port::ANY,
+                },
+            ),
+        ],
+    );
     let f = flows(&rig);
     assert_eq!(f.len(), 1, "{f:?}");
     assert_eq!(f[0]["actions"], json!(["OUTPUT:2"]));
@@ -257,6 +301,41 @@ fn of13_body() {
     assert!(
         line.contains("meter:1") && line.contains("group:1"),
         "{line}"
+    );
+    capture_replies(
+        &rig,
+        Version::V1_3,
+        &[
+            ("desc", StatsRequest::Desc),
+            ("flow", StatsRequest::Flow(FlowStatsRequest::default())),
+            ("table", StatsRequest::Table),
+            (
+                "port",
+                StatsRequest::Port {
+                    port_no: openflow::port::ANY,
+                },
+            ),
+            ("portdesc", StatsRequest::PortDesc),
+            (
+                "group",
+                StatsRequest::Group {
+                    group_id: 0xffff_fffc,
+                },
+            ),
+            ("groupdesc", StatsRequest::GroupDesc),
+            (
+                "meter",
+                StatsRequest::Meter {
+                    meter_id: 0xffff_ffff,
+                },
+            ),
+            (
+                "meterconfig",
+                StatsRequest::MeterConfig {
+                    meter_id: 0xffff_ffff,
+                },
+            ),
+        ],
     );
     let f = flows(&rig);
     assert_eq!(f[0]["actions"], json!(["METER:1", "GROUP:1"]), "{f:?}");

@@ -106,7 +106,8 @@ pub fn tables(v: Version, parts: &[Message]) -> Value {
                     let name = String::from_utf8_lossy(&t.name);
                     out.push(json!({
                         "table_id": t.table_id, "name": name.trim_end_matches('\0'),
-                        "wildcards": t.wildcards, "max_entries": t.max_entries,
+                        "wildcards": ryu_wildcard_names(t.wildcards),
+                        "max_entries": t.max_entries,
                         "active_count": t.active_count, "lookup_count": t.lookup_count,
                         "matched_count": t.matched_count,
                     }));
@@ -126,6 +127,27 @@ pub fn tables(v: Version, parts: &[Message]) -> Value {
         }
     }
     Value::Array(out)
+}
+
+/// Ryu's (and os-ken's) names of a 1.0 table's wildcards. Ryu lists name N when bit
+/// `OFPFW_N` (the flag's value used as a bit position) of the field is set, so only the
+/// flags below 32 can appear, and under the names its table keeps for those values: this
+/// reproduces that list exactly, since scripts compare against what Ryu printed.
+fn ryu_wildcard_names(wildcards: u32) -> Vec<&'static str> {
+    const NAMES: [(u32, &str); 7] = [
+        (1, "IN_PORT"),
+        (2, "DL_VLAN"),
+        (4, "DL_SRC"),
+        (8, "NW_SRC_SHIFT"),
+        (16, "DL_TYPE"),
+        (6, "NW_DST_BITS"),
+        (14, "NW_DST_SHIFT"),
+    ];
+    NAMES
+        .iter()
+        .filter(|(bit, _)| wildcards & (1 << bit) != 0)
+        .map(|(_, n)| *n)
+        .collect()
 }
 
 /// `port`: every counter of `ofp_port_stats` (1.3 adds the durations).
