@@ -400,6 +400,22 @@ fn of13_body() {
         "{mf}"
     );
 
+    // Non-strict modify: every flow of table 0 with in_port 1 now outputs to port 2.
+    command(
+        &rig,
+        "/stats/flowentry/modify",
+        json!({"dpid": 1, "table_id": 0, "match": {"in_port": 1},
+               "actions": [{"type": "OUTPUT", "port": 2}]}),
+    );
+    let line = flow_line(&rig, "priority=500").expect("the modified flow");
+    assert!(
+        line.contains("actions=output:2") && !line.contains("group:1"),
+        "{line}"
+    );
+    assert_eq!(flows(&rig)[0]["actions"], json!(["OUTPUT:2"]));
+    let queues = rig.get_json("/stats/queue/1");
+    assert!(queues["1"].is_array(), "{queues}");
+
     command(
         &rig,
         "/stats/groupentry/modify",
