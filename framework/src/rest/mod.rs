@@ -12,7 +12,8 @@
 //! [`ApiConfig::token`] set, POST/PUT/PATCH/DELETE need `Authorization: Bearer TOKEN`
 //! (else 401) — on app routes too. Those methods also need `Content-Type:
 //! application/json`, with or without a body (else 415; see `content_type.rs` for why),
-//! and no CORS header is ever sent. [`serve`] refuses a non-loopback address without a
+//! except under a prefix an app exempted at its operator's request
+//! ([`Controller::accept_any_content_type_under`]); no CORS header is ever sent. [`serve`] refuses a non-loopback address without a
 //! token unless [`ApiConfig::insecure`]; its listener caps connections and header-read
 //! time and survives accept errors (`server.rs`).
 //!
