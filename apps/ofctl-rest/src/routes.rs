@@ -346,8 +346,21 @@ async fn flow_entry(
     send_confirmed(&ctl, dpid, msg).await
 }
 
-async fn flow_clear(State(ctl): Ctl, p: Params) -> Result<StatusCode, ApiError> {
-    let (dpid, _) = parse_params(p)?;
+/// The switch of a command whose path names one: a body's `dpid` wins, as in Ryu's
+/// command handler.
+fn path_or_body_dpid(p: Params, body: &Value) -> Result<Dpid, ApiError> {
+    match body.get("dpid") {
+        Some(d) if !d.is_null() => body_dpid(body),
+        _ => Ok(parse_params(p)?.0),
+    }
+}
+
+async fn flow_clear(
+    State(ctl): Ctl,
+    p: Params,
+    JsonBody(body): JsonBody,
+) -> Result<StatusCode, ApiError> {
+    let dpid = path_or_body_dpid(p, &body)?;
     let v = version(&ctl, dpid)?;
     let msg = FlowMod::delete(openflow::Match::new())
         .to_message(v)
@@ -415,7 +428,7 @@ async fn experimenter(
     p: Params,
     JsonBody(body): JsonBody,
 ) -> Result<StatusCode, ApiError> {
-    let (dpid, _) = parse_params(p)?;
+    let dpid = path_or_body_dpid(p, &body)?;
     need_v13(version(&ctl, dpid)?, "experimenter")?;
     let e = crate::port_mod::experimenter(&body).map_err(ApiError::bad_request)?;
     send_confirmed(&ctl, dpid, Message::V13(v13::Message::Experimenter(e))).await
