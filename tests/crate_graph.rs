@@ -19,6 +19,7 @@ const LAYERS: &[&[&str]] = &[
         "viola-l2-learning",
         "viola-snapshot",
         "viola-flow-state",
+        "viola-ofctl-rest",
         "viola-example-hub",
         "viola-example-simple-monitor",
         "viola-example-rest-firewall",

@@ -50,6 +50,9 @@ pub(crate) struct Inner {
     pub routes: Vec<RoutesFn>,
     /// Cancelled when the controller stops: apps' tasks and timers end with it.
     pub stop: tokio_util::sync::CancellationToken,
+    /// Path prefixes whose mutating routes take any Content-Type (see
+    /// [`Controller::accept_any_content_type_under`]).
+    pub any_content_type: Mutex<Vec<String>>,
 }
 
 /// What the apps of a controller brought besides themselves.
@@ -95,6 +98,7 @@ impl Controller {
                 app_metrics: parts.app_metrics,
                 routes: parts.routes,
                 stop: tokio_util::sync::CancellationToken::new(),
+                any_content_type: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -252,16 +256,33 @@ impl Controller {
         dpid: Dpid,
         req: &StatsRequest,
     ) -> Result<Vec<StatsReply>, RequestError> {
+        let v = self.version(dpid).ok_or(RequestError::NotConnected(dpid))?;
+        let parts = self.request_message(dpid, req.to_message(v)?).await?;
+        Ok(parts.iter().filter_map(Message::stats_reply).collect())
+    }
+
+    /// A request already in the switch's version, for replies without a neutral form
+    /// (1.3 group, meter, queue and role replies): every part of the answer as decoded.
+    /// Fails like [`Controller::request`].
+    pub async fn request_message(
+        &self,
+        dpid: Dpid,
+        msg: Message,
+    ) -> Result<Vec<Message>, RequestError> {
         let (v, backend) = self.entry(dpid).ok_or(RequestError::NotConnected(dpid))?;
-        let msg = req.to_message(v)?;
+        if msg.version() != v {
+            return Err(RequestError::Unsupported(openflow::Unsupported::new(
+                v,
+                format!("a message of version {}", msg.version()),
+            )));
+        }
         let (reply, rx) = oneshot::channel();
         backend
             .tx
             .send(Command::Request { msg, reply })
             .await
             .map_err(|_| RequestError::Disconnected)?;
-        let parts = rx.await.map_err(|_| RequestError::Disconnected)??;
-        Ok(parts.iter().filter_map(Message::stats_reply).collect())
+        rx.await.map_err(|_| RequestError::Disconnected)?
     }
 
     /// Barrier: resolves when the switch has processed everything sent before; any
@@ -302,6 +323,32 @@ impl Controller {
             .iter()
             .filter_map(|r| r(self.clone()))
             .collect()
+    }
+
+    /// Lifts the REST API's Content-Type rule (`rest/content_type.rs`) for paths under
+    /// `prefix`: an app calls it from its `routes` when its operator turned on a
+    /// compatibility switch for clients that cannot send `Content-Type: application/json`
+    /// (Ryu's ofctl_rest scripts). Those routes lose the rule's protection against
+    /// cross-site requests, which is why it is never the default. Takes effect for routers
+    /// built afterwards.
+    pub fn accept_any_content_type_under(&self, prefix: &str) {
+        let mut list = self
+            .inner
+            .any_content_type
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if !list.iter().any(|p| p == prefix) {
+            list.push(prefix.to_string());
+        }
+    }
+
+    /// The prefixes given to [`Controller::accept_any_content_type_under`].
+    pub fn any_content_type_prefixes(&self) -> Vec<String> {
+        self.inner
+            .any_content_type
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The registry the apps' metrics are in (see [`crate::declare::Setup`]).

@@ -30,6 +30,7 @@ pub fn builtin() -> Catalog {
         .with::<viola_topology::TopologyApp>()
         .with::<viola_snapshot::SnapshotApp>()
         .with::<viola_flow_state::FlowStateApp>()
+        .with::<viola_ofctl_rest::OfctlRest>()
         .with::<viola_l2_learning::L2Learning>()
         .with::<viola_example_hub::Hub>()
         .with::<viola_example_simple_switch::SimpleSwitch>()

@@ -513,6 +513,9 @@ impl Connection {
         }
         let kind = msg.kind();
         self.rx_counts.add(kind);
+        if Self::is_single_reply(kind) && self.complete_single_reply(xid, &msg, out) {
+            return;
+        }
         let event = match kind {
             MessageKind::PacketIn => msg.into_packet_in().ok().map(Output::PacketIn),
             MessageKind::PortStatus => msg.port_status().map(Output::PortStatus),
@@ -605,6 +608,34 @@ impl Connection {
         self.tx_counts.add(MessageKind::BarrierRequest);
         self.add_pending(x, deadline, PendingKind::HandshakeBarrier);
         self.state = State::Configuring;
+    }
+
+    /// Replies that answer a request in one message, outside stats/multipart.
+    fn is_single_reply(kind: MessageKind) -> bool {
+        matches!(
+            kind,
+            MessageKind::RoleReply
+                | MessageKind::QueueGetConfigReply
+                | MessageKind::GetConfigReply
+                | MessageKind::GetAsyncReply
+        )
+    }
+
+    /// Completes the [`Connection::request`] waiting on `xid` with this one reply; false
+    /// when nothing waits for it (an unsolicited reply).
+    fn complete_single_reply(&mut self, xid: u32, msg: &Message, out: &mut Vec<Output>) -> bool {
+        let waiting = self
+            .pending
+            .get_mut(xid)
+            .is_some_and(|p| matches!(p.kind, PendingKind::Stats { .. }));
+        if waiting {
+            self.pending.remove(xid);
+            out.push(Output::Reply {
+                xid,
+                result: Ok(vec![msg.clone()]),
+            });
+        }
+        waiting
     }
 
     fn on_stats_reply(&mut self, frame: &Bytes, xid: u32, msg: Message, out: &mut Vec<Output>) {
@@ -861,7 +892,9 @@ impl Connection {
         self.write_encoded(encode)
     }
 
-    /// Sends a stats/multipart request; its reply arrives as [`Output::Reply`] with this xid.
+    /// Sends a stats/multipart request (or a request answered by one reply message: role,
+    /// queue config, get-config, get-async); its reply arrives as [`Output::Reply`] with
+    /// this xid.
     pub fn request(&mut self, msg: &Message, now: Instant) -> Result<u32, SendError> {
         let xid = self.send(msg)?;
         let deadline = now + self.cfg.request_timeout;

@@ -708,3 +708,47 @@ fn a_multipart_reply_past_the_byte_cap_fails_its_request_and_is_dropped() {
         assert!(s.conn.is_up());
     }
 }
+
+#[test]
+fn a_role_reply_completes_its_request_and_an_unsolicited_one_is_ignored() {
+    let mut s = up(V1_3);
+    let role = |r: u32| {
+        openflow::Message::V13(openflow::v13::Message::RoleRequest(openflow::v13::Role {
+            role: r,
+            generation_id: 0,
+        }))
+    };
+    let xid = s
+        .conn
+        .request(&role(openflow::role::NOCHANGE), s.now)
+        .unwrap();
+    s.written();
+    let reply = |xid: u32| {
+        openflow::Message::V13(openflow::v13::Message::RoleReply(openflow::v13::Role {
+            role: openflow::role::MASTER,
+            generation_id: 7,
+        }))
+        .to_bytes(xid)
+        .unwrap()
+    };
+    s.feed(&reply(xid.wrapping_add(1000)));
+    assert!(s.take().is_empty(), "a reply nobody asked for");
+    assert_eq!(s.conn.pending_requests(), 1);
+    s.feed(&reply(xid));
+    let o = s.take();
+    match o.as_slice() {
+        [Output::Reply {
+            xid: x,
+            result: Ok(parts),
+        }] => {
+            assert_eq!(*x, xid);
+            assert!(matches!(
+                parts.as_slice(),
+                [openflow::Message::V13(openflow::v13::Message::RoleReply(r))]
+                    if r.role == openflow::role::MASTER && r.generation_id == 7
+            ));
+        }
+        other => panic!("expected the role reply, got {other:?}"),
+    }
+    assert_eq!(s.conn.pending_requests(), 0);
+}

@@ -7,7 +7,9 @@
 //! DELETE — with or without a body — stops other sites from driving the API through the
 //! browser of someone who can reach it.
 
-use axum::extract::Request;
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -24,9 +26,16 @@ pub(crate) fn is_json(content_type: &str) -> bool {
         .is_some_and(|t| t.eq_ignore_ascii_case("application/json"))
 }
 
-/// Middleware: 415 for a mutating request whose `Content-Type` is not JSON.
-pub(crate) async fn require_json(req: Request, next: Next) -> Response {
-    if !is_mutating(req.method()) {
+/// Middleware: 415 for a mutating request whose `Content-Type` is not JSON, except under
+/// the path prefixes in `exempt` (an app's compatibility switch, see
+/// `Controller::accept_any_content_type_under`).
+pub(crate) async fn require_json(
+    State(exempt): State<Arc<[String]>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path();
+    if !is_mutating(req.method()) || exempt.iter().any(|p| path.starts_with(p.as_str())) {
         return next.run(req).await;
     }
     let given = req

@@ -12,7 +12,8 @@
 //! [`ApiConfig::token`] set, POST/PUT/PATCH/DELETE need `Authorization: Bearer TOKEN`
 //! (else 401) — on app routes too. Those methods also need `Content-Type:
 //! application/json`, with or without a body (else 415; see `content_type.rs` for why),
-//! and no CORS header is ever sent. [`serve`] refuses a non-loopback address without a
+//! except under a prefix an app exempted at its operator's request
+//! ([`Controller::accept_any_content_type_under`]); no CORS header is ever sent. [`serve`] refuses a non-loopback address without a
 //! token unless [`ApiConfig::insecure`]; its listener caps connections and header-read
 //! time and survives accept errors (`server.rs`).
 //!
@@ -154,6 +155,8 @@ pub fn router(ctl: Controller, cfg: &ApiConfig, extra: Vec<Router>) -> Router {
     for r in ctl.app_routers().into_iter().chain(extra) {
         app = app.merge(r);
     }
+    // Read after the apps built their routers: that is when they lift the rule.
+    let exempt: Arc<[String]> = ctl.any_content_type_prefixes().into();
     app = app
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -166,7 +169,10 @@ pub fn router(ctl: Controller, cfg: &ApiConfig, extra: Vec<Router>) -> Router {
             auth::require_token,
         ));
     }
-    app.layer(axum::middleware::from_fn(content_type::require_json))
+    app.layer(axum::middleware::from_fn_with_state(
+        exempt,
+        content_type::require_json,
+    ))
 }
 
 /// Why [`serve`] refuses to listen on `addr` with `cfg`, if it does: a non-loopback
