@@ -176,6 +176,20 @@ pub struct Built {
     pub routes: Option<RoutesFn>,
 }
 
+impl Built {
+    /// A declared app with the routes it declares.
+    pub fn declared<T: Declare>(app: Arc<T>) -> Self {
+        let routes: RoutesFn = {
+            let app = Arc::clone(&app);
+            Arc::new(move |ctl| app.routes(ctl))
+        };
+        Built {
+            app,
+            routes: Some(routes),
+        }
+    }
+}
+
 /// A declaration without its type: what a [`Catalog`] holds.
 #[derive(Clone, Copy)]
 pub struct AppDecl {
@@ -231,14 +245,7 @@ fn build_declared<T: Declare>(table: &toml::Value, setup: &mut Setup) -> Result<
         )
         .into());
     }
-    let routes: RoutesFn = {
-        let app = Arc::clone(&app);
-        Arc::new(move |ctl| app.routes(ctl))
-    };
-    Ok(Built {
-        app,
-        routes: Some(routes),
-    })
+    Ok(Built::declared(app))
 }
 
 /// Why a pipeline could not be built. Each is one line naming the app.

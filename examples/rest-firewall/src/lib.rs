@@ -124,8 +124,8 @@ impl RestFirewall {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .remove(id)?;
-        let del = FlowMod::delete_strict(rule.matches.clone(), self.priority_of(&rule))
-            .cookie_masked(COOKIE, u64::MAX);
+        // Match and priority name the flow exactly (a cookie mask would not lower to 1.0).
+        let del = FlowMod::delete_strict(rule.matches.clone(), self.priority_of(&rule));
         for sw in ctl.switches() {
             self.send(ctl, sw.dpid, &del);
         }

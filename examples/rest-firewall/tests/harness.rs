@@ -121,8 +121,14 @@ async fn call(
 
 #[tokio::test]
 async fn rules_are_added_listed_and_removed_over_the_api_with_its_token() {
+    for v in [Version::V1_3, Version::V1_0] {
+        add_list_remove(v).await;
+    }
+}
+
+async fn add_list_remove(v: Version) {
     let (mut h, _app) = Harness::declared::<RestFirewall>(FirewallConfig::default()).unwrap();
-    h.add_switch(Dpid(1), Version::V1_3, &[1, 2]);
+    h.add_switch(Dpid(1), v, &[1, 2]);
     let cfg = ApiConfig {
         token: Some("s3cret".into()),
         ..ApiConfig::default()

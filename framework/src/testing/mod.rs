@@ -101,14 +101,7 @@ impl Harness {
     pub fn declared<T: Declare>(config: T::Config) -> Result<(Self, Arc<T>), AppError> {
         let mut setup = Setup::standalone();
         let app = Arc::new(T::build(config, &mut setup)?);
-        let routes: crate::declare::RoutesFn = {
-            let app = Arc::clone(&app);
-            Arc::new(move |ctl| app.routes(ctl))
-        };
-        let apps = Apps(vec![crate::declare::Built {
-            app: app.clone(),
-            routes: Some(routes),
-        }]);
+        let apps = Apps(vec![crate::declare::Built::declared(app.clone())]);
         Ok((Self::with_apps(&apps, setup), app))
     }
 
