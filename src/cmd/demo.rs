@@ -65,7 +65,7 @@ pub async fn run(args: Args, catalog: &Catalog) -> anyhow::Result<ExitCode> {
                 .clone()
                 .or_else(|| cfg.apps.enabled.clone())
                 .unwrap_or_else(|| vec!["topology".into(), "l2-learning".into()]);
-            let apps = catalog.build(&names, &|n| cfg.app_config(n), &mut Setup::standalone())?;
+            let apps = super::run::build_apps(&cfg, &names, catalog, &mut Setup::standalone())?;
             DemoOptions::with_apps(apps.apps())
         }
     };

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use openflow::Version;
-use viola_framework::declare::Catalog;
+use viola_framework::declare::{Apps, Catalog, Setup};
 use viola_framework::rest::{self, ApiConfig};
 use viola_framework::{Config, ControllerBuilder, ListenAddr};
 
@@ -87,6 +87,23 @@ fn effective_config(args: &Args) -> anyhow::Result<Config> {
     Ok(cfg)
 }
 
+/// The pipeline `names` from `catalog`, each app with its `[apps.NAME]` table of `cfg`; a
+/// table for an app the binary does not know (a typo) is refused too.
+pub(crate) fn build_apps(
+    cfg: &Config,
+    names: &[String],
+    catalog: &Catalog,
+    setup: &mut Setup,
+) -> anyhow::Result<Apps> {
+    if let Some(stray) = cfg.apps.settings.keys().find(|k| catalog.get(k).is_none()) {
+        anyhow::bail!(
+            "[apps.{stray}]: no such app (available: {})",
+            catalog.names().join(", ")
+        );
+    }
+    Ok(catalog.build(names, &|n| cfg.app_config(n), setup)?)
+}
+
 /// Runs the controller with the apps of `catalog` named by `--apps` (or the config file).
 pub async fn run(args: Args, catalog: &Catalog) -> anyhow::Result<ExitCode> {
     let cfg = effective_config(&args)?;
@@ -103,15 +120,9 @@ pub async fn run(args: Args, catalog: &Catalog) -> anyhow::Result<ExitCode> {
         anyhow::bail!(why);
     }
     let listen: Vec<ListenAddr> = cfg.listen_addrs()?;
-    if let Some(stray) = cfg.apps.settings.keys().find(|k| catalog.get(k).is_none()) {
-        anyhow::bail!(
-            "[apps.{stray}]: no such app (available: {})",
-            catalog.names().join(", ")
-        );
-    }
     let names = cfg.apps.enabled.clone().unwrap_or_default();
     let mut builder = ControllerBuilder::new();
-    let apps = catalog.build(&names, &|n| cfg.app_config(n), &mut builder.setup())?;
+    let apps = build_apps(&cfg, &names, catalog, &mut builder.setup())?;
     builder = builder.apps(&apps);
     for l in &listen {
         builder = builder.listen(*l);
@@ -159,4 +170,36 @@ async fn wait_for_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_of_no_known_app_is_refused_by_name() {
+        let cfg = Config::parse("[apps.l2-lerning]\nidle_timeout = 5\n").unwrap();
+        let e = build_apps(
+            &cfg,
+            &["topology".into()],
+            &viola_apps::builtin(),
+            &mut Setup::standalone(),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(
+            e.starts_with("[apps.l2-lerning]: no such app (available: topology, "),
+            "{e}"
+        );
+        let cfg = Config::parse("[apps.l2-learning]\nidle_timeout = 5\n").unwrap();
+        let apps = build_apps(
+            &cfg,
+            &["topology".into(), "l2-learning".into()],
+            &viola_apps::builtin(),
+            &mut Setup::standalone(),
+        )
+        .unwrap();
+        assert_eq!(apps.names(), vec!["topology", "l2-learning"]);
+    }
 }
