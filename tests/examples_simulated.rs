@@ -82,3 +82,18 @@ rules = [ { priority = 10, match = { eth_type = 2048, ipv4_dst = "10.0.0.2" }, a
         assert_eq!(p.ok, !involves_h2, "{} -> {}:\n{text}", p.from, p.to);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simple_switch_forwards_between_every_pair_of_a_tree() {
+    // Ryu's simple_switch_13 on a loop-free network: flood, learn, install.
+    let apps = build(&["simple-switch"], "");
+    let report = demo::run("tree,2,2", DemoOptions::with_apps(apps.apps()))
+        .await
+        .unwrap();
+    assert!(report.all_reached(), "{}", report.to_text());
+    let flows: usize = report.flows.iter().map(|f| f.flows.len()).sum();
+    assert!(
+        flows > report.switches.len(),
+        "learned flows beyond the table-miss ones"
+    );
+}
