@@ -21,17 +21,21 @@ pub enum OfVersions {
     Both,
     V10,
     V13,
+    V14,
+    V15,
 }
 
 impl OfVersions {
-    /// Accepts `1.0`, `10`, `OpenFlow10`, `1.3`, `13`, `OpenFlow13`, `both`.
+    /// Accepts `1.0`, `10`, `OpenFlow10`, `1.3`, … `1.5`, `both` (1.0 and 1.3).
     pub fn parse(s: &str) -> Result<OfVersions, LabError> {
         match s.trim().to_ascii_lowercase().as_str() {
             "1.0" | "10" | "openflow10" | "of10" => Ok(OfVersions::V10),
             "1.3" | "13" | "openflow13" | "of13" => Ok(OfVersions::V13),
+            "1.4" | "14" | "openflow14" | "of14" => Ok(OfVersions::V14),
+            "1.5" | "15" | "openflow15" | "of15" => Ok(OfVersions::V15),
             "both" | "1.0,1.3" => Ok(OfVersions::Both),
             other => Err(LabError::Config(format!(
-                "unsupported OpenFlow version `{other}` (use 1.0 or 1.3)"
+                "unsupported OpenFlow version `{other}` (use 1.0, 1.3, 1.4 or 1.5)"
             ))),
         }
     }
@@ -42,6 +46,8 @@ impl OfVersions {
             OfVersions::Both => "OpenFlow10,OpenFlow13",
             OfVersions::V10 => "OpenFlow10",
             OfVersions::V13 => "OpenFlow13",
+            OfVersions::V14 => "OpenFlow14",
+            OfVersions::V15 => "OpenFlow15",
         }
     }
 
@@ -49,6 +55,8 @@ impl OfVersions {
     pub fn ofctl_version(self) -> &'static str {
         match self {
             OfVersions::V10 => "OpenFlow10",
+            OfVersions::V14 => "OpenFlow14",
+            OfVersions::V15 => "OpenFlow15",
             _ => "OpenFlow13",
         }
     }
@@ -131,6 +139,8 @@ mod tests {
         assert!(controller_target("localhost:x").is_err());
         assert_eq!(OfVersions::parse("1.3").unwrap().protocols(), "OpenFlow13");
         assert_eq!(OfVersions::parse("1.0").unwrap(), OfVersions::V10);
-        assert!(OfVersions::parse("1.5").is_err());
+        assert_eq!(OfVersions::parse("1.5").unwrap().ofctl_version(), "OpenFlow15");
+        assert_eq!(OfVersions::parse("OpenFlow14").unwrap(), OfVersions::V14);
+        assert!(OfVersions::parse("1.2").is_err());
     }
 }

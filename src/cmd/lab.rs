@@ -66,8 +66,9 @@ pub struct UpArgs {
     /// Controller address the bridges connect to (IP:PORT, or tcp:/ssl:/unix: target)
     #[arg(long, value_name = "ADDR", default_value = lab::DEFAULT_CONTROLLER)]
     pub controller: String,
-    /// Only this OpenFlow version (default: both 1.0 and 1.3)
-    #[arg(long, value_name = "1.0|1.3")]
+    /// Only this OpenFlow version (default: both 1.0 and 1.3; 1.4 and 1.5 need a
+    /// controller started with --of-versions naming them)
+    #[arg(long, value_name = "1.0|1.3|1.4|1.5")]
     pub of: Option<String>,
     /// Use (or start) only the run directory's own OVS daemons, never the system's or another
     #[arg(long)]

@@ -203,7 +203,7 @@ impl L2Learning {
     /// Deletes l2-learning's rules covered by `m` on one switch.
     fn delete(&self, cx: &mut Context<'_>, dpid: Dpid, m: Match) {
         let mut fm = FlowMod::delete(m);
-        if cx.version(dpid) == Some(Version::V1_3) {
+        if cx.version(dpid).is_some_and(|v| v >= Version::V1_3) {
             fm = fm.cookie_masked(COOKIE, COOKIE_MASK);
         }
         if let Err(e) = cx.send(dpid, &fm) {
@@ -223,7 +223,7 @@ impl L2Learning {
         };
         let ctl = cx.controller().clone();
         for sw in ctl.switches() {
-            if sw.version == Version::V1_3 {
+            if sw.version >= Version::V1_3 {
                 let fm = FlowMod::delete(Match::new()).cookie_masked(COOKIE, COOKIE_MASK);
                 if let Err(e) = cx.send(sw.dpid, &fm) {
                     tracing::debug!("l2-learning: flush not sent: {e}");
@@ -367,8 +367,8 @@ impl App for L2Learning {
             Event::SwitchUp(info) => {
                 let gone = self.tables.remove_switch(info.dpid);
                 self.learned_delta(-(gone as i64));
-                if info.version == Version::V1_3 {
-                    // 1.3 drops table misses: send them to the controller.
+                if info.version >= Version::V1_3 {
+                    // 1.3 and later drop table misses: send them to the controller.
                     let miss = FlowMod::add(Match::new())
                         .priority(0)
                         .actions(vec![Action::output(port::CONTROLLER)]);
@@ -390,7 +390,7 @@ impl App for L2Learning {
                         .with(dpid, |t| t.forget_port(status.port.port_no));
                     self.learned_delta(-(gone as i64));
                     let mut fm = FlowMod::delete(Match::new()).out_port(status.port.port_no);
-                    if cx.version(dpid) == Some(Version::V1_3) {
+                    if cx.version(dpid).is_some_and(|v| v >= Version::V1_3) {
                         fm = fm.cookie_masked(COOKIE, COOKIE_MASK);
                     }
                     if let Err(e) = cx.send(dpid, &fm) {

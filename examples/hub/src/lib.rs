@@ -33,7 +33,7 @@ impl App for Hub {
 
     fn handle(&self, event: &Event<'_>, cx: &mut Context<'_>) -> Verdict {
         if let Event::SwitchUp(sw) = *event {
-            if sw.version == Version::V1_3 {
+            if sw.version >= Version::V1_3 {
                 let to_controller = vec![Action::output(port::CONTROLLER)];
                 let miss = FlowMod::add(Match::new())
                     .priority(0)

@@ -583,9 +583,10 @@ impl Connection {
             self.ports = msg.features_reply().map(|r| r.ports).unwrap_or_default();
         }
         let deadline = self.started + self.cfg.handshake_timeout;
-        if v == Version::V1_3 {
+        if v >= Version::V1_3 {
+            // Ports are no longer in the features reply from 1.3 on.
             let x = self.alloc_xid();
-            wire::write_port_desc_request(&mut self.out, x);
+            wire::write_port_desc_request(&mut self.out, v, x);
             self.tx_counts.add(MessageKind::StatsRequest);
             self.add_pending(x, deadline, PendingKind::PortDesc { ports: Vec::new() });
         }

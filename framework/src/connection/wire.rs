@@ -113,10 +113,9 @@ pub fn write_set_config(out: &mut Vec<u8>, v: Version, xid: u32, flags: u16, mis
     );
 }
 
-/// Appends a 1.3 PORT_DESC multipart request.
-pub fn write_port_desc_request(out: &mut Vec<u8>, xid: u32) {
+/// Appends a PORT_DESC multipart request in `v` (1.3 or later: the body is the same).
+pub fn write_port_desc_request(out: &mut Vec<u8>, v: Version, xid: u32) {
     let t = OFPMP_PORT_DESC.to_be_bytes();
-    let v = Version::V1_3;
     write_simple(
         out,
         v.wire(),
