@@ -139,7 +139,10 @@ mod tests {
         assert!(controller_target("localhost:x").is_err());
         assert_eq!(OfVersions::parse("1.3").unwrap().protocols(), "OpenFlow13");
         assert_eq!(OfVersions::parse("1.0").unwrap(), OfVersions::V10);
-        assert_eq!(OfVersions::parse("1.5").unwrap().ofctl_version(), "OpenFlow15");
+        assert_eq!(
+            OfVersions::parse("1.5").unwrap().ofctl_version(),
+            "OpenFlow15"
+        );
         assert_eq!(OfVersions::parse("OpenFlow14").unwrap(), OfVersions::V14);
         assert!(OfVersions::parse("1.2").is_err());
     }
