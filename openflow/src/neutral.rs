@@ -121,6 +121,14 @@ impl FlowMod {
         fm.table_id = TABLE_ALL;
         fm
     }
+    /// The table-miss flow that sends what no other flow matches to the controller
+    /// (priority 0, empty match): what 1.3 and later switches need, since they drop misses.
+    pub fn table_miss_to_controller() -> Self {
+        FlowMod::add(Match::new())
+            .priority(0)
+            .actions(vec![Action::output(port::CONTROLLER)])
+    }
+
     /// Deletes the flow with exactly this match and priority.
     pub fn delete_strict(m: Match, priority: u16) -> Self {
         Self::with_command(FlowModCommand::DeleteStrict, m).priority(priority)

@@ -369,9 +369,7 @@ impl App for L2Learning {
                 self.learned_delta(-(gone as i64));
                 if info.version >= Version::V1_3 {
                     // 1.3 and later drop table misses: send them to the controller.
-                    let miss = FlowMod::add(Match::new())
-                        .priority(0)
-                        .actions(vec![Action::output(port::CONTROLLER)]);
+                    let miss = FlowMod::table_miss_to_controller();
                     if let Err(e) = cx.send(info.dpid, &miss) {
                         tracing::warn!("l2-learning: table-miss rule not sent: {e}");
                     }

@@ -19,7 +19,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
-use openflow::{port, Action, FlowMod, Match, PacketOut, Version};
+use openflow::{port, Action, FlowMod, PacketOut, Version};
 use viola_framework::declare::{AppError, Declare, NoConfig, Setup};
 use viola_framework::{App, Context, Event, Verdict};
 
@@ -34,10 +34,7 @@ impl App for Hub {
     fn handle(&self, event: &Event<'_>, cx: &mut Context<'_>) -> Verdict {
         if let Event::SwitchUp(sw) = *event {
             if sw.version >= Version::V1_3 {
-                let to_controller = vec![Action::output(port::CONTROLLER)];
-                let miss = FlowMod::add(Match::new())
-                    .priority(0)
-                    .actions(to_controller);
+                let miss = FlowMod::table_miss_to_controller();
                 if let Err(e) = cx.send(sw.dpid, &miss) {
                     tracing::warn!("hub: no table-miss flow on {}: {e}", sw.dpid);
                 }

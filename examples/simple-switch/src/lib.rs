@@ -42,9 +42,7 @@ impl App for SimpleSwitch {
         match *event {
             // Ryu: switch_features_handler (CONFIG_DISPATCHER) — the table-miss flow.
             Event::SwitchUp(sw) => {
-                let miss = FlowMod::add(Match::new())
-                    .priority(0)
-                    .actions(vec![Action::output(port::CONTROLLER)]);
+                let miss = FlowMod::table_miss_to_controller();
                 if let Err(e) = cx.send(sw.dpid, &miss) {
                     tracing::warn!("simple-switch: table-miss on {}: {e}", sw.dpid);
                 }
